@@ -1,0 +1,1 @@
+//! Nearly's domain types. (Being built.)
