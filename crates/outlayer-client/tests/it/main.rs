@@ -6,8 +6,10 @@
 
 mod call;
 mod errors;
+mod props;
 mod reads;
 mod register;
 mod sign_message;
 mod support;
+mod token;
 mod vrf;
