@@ -240,7 +240,16 @@ fn transport_error(e: reqwest::Error) -> CustodyError {
     if e.is_timeout() {
         CustodyError::Timeout
     } else {
-        CustodyError::Transport(e.without_url().to_string())
+        // reqwest's own message is generic ("error sending request"): add the causes.
+        let e = e.without_url();
+        let mut message = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(cause) = source {
+            message.push_str(": ");
+            message.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        CustodyError::Transport(message)
     }
 }
 
