@@ -116,6 +116,14 @@ impl IntoResponse for ApiError {
 
 type ApiResult = Result<Response, ApiError>;
 
+/// The credential of `Authorization: Bearer <wk_...|near:...>`, checked against the custody
+/// before the body is looked at (as OutLayer's auth middleware does).
+async fn authenticate(custody: &LocalCustody, headers: &HeaderMap) -> Result<CustodyAuth, Error> {
+    let auth = credential(headers)?;
+    custody.account_of(&auth).await?;
+    Ok(auth)
+}
+
 /// The credential of `Authorization: Bearer <wk_...|near:...>`.
 fn credential(headers: &HeaderMap) -> Result<CustodyAuth, Error> {
     let value = headers
@@ -171,7 +179,7 @@ async fn call(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult {
-    let auth = credential(&headers)?;
+    let auth = authenticate(&custody, &headers).await?;
     let request = json_body(body)?;
     let idempotency_key = [IDEMPOTENCY_KEY_HEADER, "Idempotency-Key"]
         .iter()
@@ -222,7 +230,7 @@ async fn sign_message(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult {
-    let auth = credential(&headers)?;
+    let auth = authenticate(&custody, &headers).await?;
     let request: SignMessageRequest = json_body(body)?;
     Ok(Json(custody.sign_nep413(&auth, &request).await?).into_response())
 }
@@ -239,7 +247,7 @@ async fn balance(
     headers: HeaderMap,
     query: Result<Query<BalanceQuery>, QueryRejection>,
 ) -> ApiResult {
-    let auth = credential(&headers)?;
+    let auth = authenticate(&custody, &headers).await?;
     let Query(query) = query.map_err(|e| Error::BadRequest(format!("invalid query: {e}")))?;
     match query.chain.as_deref() {
         None | Some("near") => {}
@@ -256,7 +264,7 @@ async fn auth_sign(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult {
-    let auth = credential(&headers)?;
+    let auth = authenticate(&custody, &headers).await?;
     let request: AuthSignRequest = json_body(body)?;
     Ok(Json(custody.auth_sign(&auth, &request).await?).into_response())
 }
@@ -276,7 +284,7 @@ async fn wasm_call(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult {
-    let auth = credential(&headers)?;
+    let auth = authenticate(&custody, &headers).await?;
     let request: VrfCallRequest = json_body(body)?;
     let output = if request.input.action == GET_VRF_SEED_ACTION {
         let request_id = request.input.request_id.unwrap_or_else(uuid_v4);
@@ -286,7 +294,6 @@ async fn wasm_call(
             error: None,
         }
     } else {
-        custody.account_of(&auth).await?;
         WasmOutput {
             success: false,
             data: None,
