@@ -199,3 +199,30 @@ async fn refused_calls_commit_nothing() {
     ));
     assert_eq!(head(), 3);
 }
+
+/// Concurrent calls with one idempotency key: exactly one is applied, the rest are duplicates.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_repeats_of_one_key_apply_once() {
+    let sandbox = Sandbox::new(Config::default());
+    let wallet = sandbox.register().await;
+    let calls = (0..8).map(|i| {
+        let custody = sandbox.custody.clone();
+        let auth = wallet.auth.clone();
+        tokio::spawn(async move {
+            custody
+                .execute_call(&auth, &write("n", json!(i)), Some("same-key"))
+                .await
+                .unwrap()
+        })
+    });
+    let mut applied = 0;
+    for call in calls.collect::<Vec<_>>() {
+        match call.await.unwrap() {
+            CallOutcome::Applied { .. } => applied += 1,
+            CallOutcome::DuplicateIdempotencyKey { .. } => {}
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(applied, 1);
+    assert_eq!(sandbox.ledger.head().block_height, 1);
+}
