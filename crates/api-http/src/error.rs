@@ -1,0 +1,314 @@
+//! The one place where errors become HTTP responses: the error envelope and the success envelope.
+
+use axum::Json;
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use nearly_core::ErrorCode;
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+
+/// The message every `INTERNAL_ERROR` answers with; the cause only goes to the log.
+pub const INTERNAL_MESSAGE: &str = "Internal server error. Retry after a brief delay.";
+
+/// How much NEAR the funding link in a 402 asks for.
+pub const FUND_AMOUNT: &str = "0.01";
+
+/// The token the funding link asks for.
+pub const FUND_TOKEN: &str = "NEAR";
+
+/// A failed request, rendered as `{success:false, error, code, hint?, retry_after?, meta?}`.
+///
+/// The HTTP status comes from [`ErrorCode::http_status`], except for the two transport-level
+/// statuses that have no error code of their own: 405 ([`ApiError::method_not_allowed`]) and 413
+/// ([`ApiError::payload_too_large`]), which carry `VALIDATION_ERROR` in the body. When
+/// `retry_after` is set the response also has a `Retry-After` header.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError {
+    /// The machine-readable code.
+    pub code: ErrorCode,
+    /// The human-readable message (replaced by [`INTERNAL_MESSAGE`] for `INTERNAL_ERROR`).
+    pub message: String,
+    /// Recovery guidance (the auth codes carry one).
+    pub hint: Option<String>,
+    /// Seconds to wait before retrying (rate and budget limits).
+    pub retry_after: Option<u64>,
+    /// Structured extra details (the 402 funding details).
+    pub meta: Option<Value>,
+    /// Rarely used extras, boxed to keep `Result<_, ApiError>` small.
+    extra: Option<Box<Extra>>,
+}
+
+/// Extra response headers (e.g. `X-RateLimit-*` on a 429) and the transport-level status that
+/// overrides the code's (405, 413 only).
+#[derive(Debug, Clone, PartialEq, Default)]
+struct Extra {
+    headers: Vec<(HeaderName, HeaderValue)>,
+    transport_status: Option<StatusCode>,
+}
+
+impl ApiError {
+    /// An error with a code and a message.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            hint: None,
+            retry_after: None,
+            meta: None,
+            extra: None,
+        }
+    }
+
+    /// Adds a recovery hint.
+    #[must_use]
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// Adds `retry_after` (and so the `Retry-After` header).
+    #[must_use]
+    pub fn with_retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
+    }
+
+    /// Adds structured details under `meta`.
+    #[must_use]
+    pub fn with_meta(mut self, meta: Value) -> Self {
+        self.meta = Some(meta);
+        self
+    }
+
+    /// Adds a response header.
+    #[must_use]
+    pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.extra
+            .get_or_insert_with(Box::default)
+            .headers
+            .push((name, value));
+        self
+    }
+
+    /// A `VALIDATION_ERROR` (400).
+    pub fn validation(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::ValidationError, message)
+    }
+
+    /// A `NOT_FOUND` (404).
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::NotFound, message)
+    }
+
+    /// An `INTERNAL_ERROR` (500): logs `cause` and answers [`INTERNAL_MESSAGE`].
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        tracing::error!(cause = %cause, "internal error");
+        Self::new(ErrorCode::InternalError, INTERNAL_MESSAGE)
+    }
+
+    /// A `STORAGE_ERROR` (502) for an upstream dependency (custody, NEAR RPC) that failed
+    /// transiently: logs `cause` and answers `message`.
+    pub fn upstream(message: impl Into<String>, cause: impl std::fmt::Display) -> Self {
+        tracing::warn!(cause = %cause, "upstream failure");
+        Self::new(ErrorCode::StorageError, message)
+    }
+
+    /// `NOT_CONFIGURED` (503): the feature needs configuration this deployment does not have.
+    pub fn not_configured(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::NotConfigured, message)
+    }
+
+    /// 402 `INSUFFICIENT_BALANCE` with `meta: {wallet_address, fund_amount, fund_token,
+    /// fund_url}`.
+    pub fn insufficient_balance(account_id: &str) -> Self {
+        let to: String = url::form_urlencoded::byte_serialize(account_id.as_bytes()).collect();
+        let fund_url = format!(
+            "https://outlayer.fastnear.com/wallet/fund?to={to}&amount={FUND_AMOUNT}&token=near&msg=Fund+agent+wallet+for+gas"
+        );
+        Self::new(
+            ErrorCode::InsufficientBalance,
+            format!("Fund your wallet with ≥{FUND_AMOUNT} NEAR, then retry."),
+        )
+        .with_meta(json!({
+            "wallet_address": account_id,
+            "fund_amount": FUND_AMOUNT,
+            "fund_token": FUND_TOKEN,
+            "fund_url": fund_url,
+        }))
+    }
+
+    /// 413 with `VALIDATION_ERROR` in the body: the request body is larger than `limit` bytes.
+    pub fn payload_too_large(limit: usize) -> Self {
+        let mut e = Self::validation(format!(
+            "Request body too large: must be at most {limit} bytes"
+        ));
+        e.extra.get_or_insert_with(Box::default).transport_status =
+            Some(StatusCode::PAYLOAD_TOO_LARGE);
+        e
+    }
+
+    /// 405 with `VALIDATION_ERROR` in the body: the path exists but not with this method.
+    pub fn method_not_allowed(method: &str, path: &str) -> Self {
+        let mut e = Self::validation(format!("Method {method} is not allowed on {path}"));
+        e.extra.get_or_insert_with(Box::default).transport_status =
+            Some(StatusCode::METHOD_NOT_ALLOWED);
+        e
+    }
+
+    /// The HTTP status this error answers with.
+    pub fn status(&self) -> StatusCode {
+        self.extra
+            .as_ref()
+            .and_then(|x| x.transport_status)
+            .unwrap_or_else(|| {
+                StatusCode::from_u16(self.code.http_status())
+                    .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+            })
+    }
+
+    /// The JSON body.
+    pub fn body(&self) -> Value {
+        let mut body = Map::new();
+        body.insert("success".into(), Value::Bool(false));
+        let message = if self.code == nearly_core::ErrorCode::InternalError {
+            INTERNAL_MESSAGE.to_owned()
+        } else {
+            self.message.clone()
+        };
+        body.insert("error".into(), Value::String(message));
+        body.insert("code".into(), Value::String(self.code.as_str().into()));
+        if let Some(hint) = &self.hint {
+            body.insert("hint".into(), Value::String(hint.clone()));
+        }
+        if let Some(seconds) = self.retry_after {
+            body.insert("retry_after".into(), Value::from(seconds));
+        }
+        if let Some(meta) = &self.meta {
+            body.insert("meta".into(), meta.clone());
+        }
+        Value::Object(body)
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let mut response = (status, Json(self.body())).into_response();
+        let headers = response.headers_mut();
+        if let Some(seconds) = self.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        for (name, value) in self.extra.map(|x| x.headers).unwrap_or_default() {
+            headers.insert(name, value);
+        }
+        response
+    }
+}
+
+/// A successful answer, rendered as `{success:true, data, warnings?}`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Envelope<T> {
+    /// The payload.
+    pub data: T,
+    /// Non-fatal warnings (only `POST /agents/me/platforms` emits them); omitted when empty.
+    pub warnings: Vec<String>,
+}
+
+/// Wraps `data` in the success envelope.
+pub fn ok<T: Serialize>(data: T) -> Envelope<T> {
+    Envelope {
+        data,
+        warnings: Vec::new(),
+    }
+}
+
+#[derive(Serialize)]
+struct EnvelopeBody<'a, T> {
+    success: bool,
+    data: &'a T,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    warnings: &'a [String],
+}
+
+impl<T: Serialize> IntoResponse for Envelope<T> {
+    fn into_response(self) -> Response {
+        match serde_json::to_value(EnvelopeBody {
+            success: true,
+            data: &self.data,
+            warnings: &self.warnings,
+        }) {
+            Ok(body) => (StatusCode::OK, Json(body)).into_response(),
+            Err(e) => ApiError::internal(format!("serializing a response: {e}")).into_response(),
+        }
+    }
+}
+
+/// The result type of every handler.
+pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_gets_its_status_and_shape() {
+        for code in ErrorCode::ALL {
+            let e = ApiError::new(code, "boom");
+            assert_eq!(e.status().as_u16(), code.http_status());
+            let body = e.body();
+            assert_eq!(body["success"], false);
+            assert_eq!(body["code"], code.as_str());
+            assert!(body.get("hint").is_none());
+            assert!(body.get("retry_after").is_none());
+        }
+    }
+
+    #[test]
+    fn internal_errors_never_leak() {
+        let e = ApiError::new(ErrorCode::InternalError, "db password is hunter2");
+        assert_eq!(e.body()["error"], INTERNAL_MESSAGE);
+        let e = ApiError::internal("secret cause");
+        assert_eq!(e.body()["error"], INTERNAL_MESSAGE);
+    }
+
+    #[test]
+    fn insufficient_balance_meta() {
+        let e = ApiError::insufficient_balance("alice.near");
+        assert_eq!(e.status(), StatusCode::PAYMENT_REQUIRED);
+        let meta = &e.body()["meta"];
+        assert_eq!(meta["wallet_address"], "alice.near");
+        assert_eq!(meta["fund_amount"], "0.01");
+        assert_eq!(meta["fund_token"], "NEAR");
+        assert_eq!(
+            meta["fund_url"],
+            "https://outlayer.fastnear.com/wallet/fund?to=alice.near&amount=0.01&token=near&msg=Fund+agent+wallet+for+gas"
+        );
+    }
+
+    #[test]
+    fn transport_statuses() {
+        assert_eq!(ApiError::payload_too_large(10).status(), 413);
+        assert_eq!(ApiError::method_not_allowed("GET", "/x").status(), 405);
+        assert_eq!(
+            ApiError::payload_too_large(10).body()["code"],
+            "VALIDATION_ERROR"
+        );
+    }
+
+    #[test]
+    fn retry_after_header() {
+        let r = ApiError::new(ErrorCode::RateLimited, "slow down")
+            .with_retry_after(7)
+            .into_response();
+        assert_eq!(r.status(), 429);
+        assert_eq!(r.headers()[header::RETRY_AFTER], "7");
+    }
+}
