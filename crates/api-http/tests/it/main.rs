@@ -1,0 +1,13 @@
+//! The api-http integration tests: the router driven with `oneshot`, no sockets.
+
+// Helpers outside `#[test]` functions may unwrap too: a panic in a test binary is a failed
+// assertion (clippy.toml's allowance covers only `#[test]` bodies).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod auth;
+mod generate;
+mod helpers;
+mod hygiene;
+mod platforms;
+mod rate_limits;
+mod verify_claim;
