@@ -1,0 +1,20 @@
+//! The crate's one error type.
+
+/// What can go wrong while keeping the index current. Queries never fail.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexerError {
+    /// Reading the sandbox ledger failed.
+    #[error("ledger: {0}")]
+    Ledger(#[from] nearly_sandbox::LedgerError),
+    /// Reading FastData failed.
+    #[error("fastdata: {0}")]
+    FastData(#[from] fastdata_client::FastDataError),
+    /// A transaction or entry belongs to another namespace than the configured one.
+    #[error("namespace {found} is not the indexed namespace {expected}")]
+    WrongNamespace {
+        /// The configured namespace.
+        expected: String,
+        /// The namespace found.
+        found: String,
+    },
+}

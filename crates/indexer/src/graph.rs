@@ -1,0 +1,792 @@
+//! The in-memory graph and how writes change it.
+//!
+//! Layout: every account is interned to a `u32` ([`Idx`]) and owns one [`Node`] in a `Vec`.
+//! Follow edges live once as records in the follower's `following` map and as 16-byte order
+//! keys in both endpoints' newest-first sets. Listed agents sit in sorted sets keyed
+//! `(Reverse(seconds), account, idx)`, globally and per tag and capability, so a cursor is
+//! positioned in O(log n) and a page costs O(page).
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
+
+use nearly_core::{Key, Profile};
+use serde_json::Value;
+
+use crate::types::{ApplyStats, Version, Write};
+
+/// An interned account id.
+pub(crate) type Idx = u32;
+/// An interned string (tag, capability path or endorsement suffix).
+pub(crate) type Sym = u32;
+
+/// Nanoseconds to API seconds (floor).
+pub(crate) fn secs(ns: u64) -> u64 {
+    ns / 1_000_000_000
+}
+
+/// Interns strings to dense `u32`s.
+#[derive(Debug, Default)]
+pub(crate) struct Interner {
+    names: Vec<Arc<str>>,
+    ids: HashMap<Arc<str>, u32>,
+}
+
+impl Interner {
+    pub(crate) fn get(&self, s: &str) -> Option<u32> {
+        self.ids.get(s).copied()
+    }
+
+    /// Interns `s`; `None` only past `u32::MAX` strings.
+    fn intern(&mut self, s: &str) -> Option<u32> {
+        if let Some(id) = self.ids.get(s) {
+            return Some(*id);
+        }
+        let id = u32::try_from(self.names.len()).ok()?;
+        let name: Arc<str> = Arc::from(s);
+        self.names.push(name.clone());
+        self.ids.insert(name, id);
+        Some(id)
+    }
+
+    pub(crate) fn name(&self, id: u32) -> &Arc<str> {
+        // Ids only come from `intern`, so they are always in range.
+        &self.names[id as usize]
+    }
+}
+
+/// Newest-first order key of an edge: 16 bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct OrderKey {
+    pub(crate) height: Reverse<u64>,
+    pub(crate) position: Reverse<u32>,
+    pub(crate) idx: Idx,
+}
+
+impl OrderKey {
+    pub(crate) fn new(version: Version, idx: Idx) -> Self {
+        Self {
+            height: Reverse(version.height),
+            position: Reverse(version.position),
+            idx,
+        }
+    }
+}
+
+/// A follow edge, stored once under the follower.
+#[derive(Debug, Clone)]
+pub(crate) struct Edge {
+    pub(crate) version: Version,
+    pub(crate) at: u64,
+    pub(crate) reason: Option<Box<str>>,
+}
+
+/// An endorsement, stored once under the endorser.
+#[derive(Debug, Clone)]
+pub(crate) struct Endorsement {
+    pub(crate) version: Version,
+    pub(crate) at: u64,
+    pub(crate) reason: Option<Box<str>>,
+    pub(crate) content_hash: Option<Box<str>>,
+}
+
+/// The folded profile with its block data.
+#[derive(Debug, Clone)]
+pub(crate) struct ProfileRec {
+    pub(crate) version: Version,
+    pub(crate) at: u64,
+    pub(crate) profile: Profile,
+    /// Interned profile-blob tags (for discover's candidate index).
+    pub(crate) tag_syms: Vec<Sym>,
+}
+
+/// The first `profile` write seen.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Created {
+    pub(crate) version: Version,
+    pub(crate) at: u64,
+    /// From a write-through; any confirmed write replaces it.
+    pub(crate) provisional: bool,
+}
+
+/// Where a listed agent sits in the sorted sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Listed {
+    pub(crate) last_active: u64,
+    pub(crate) created_at: u64,
+}
+
+/// A sorted-set key: newest first, then account id ascending.
+pub(crate) type ListKey = (Reverse<u64>, Arc<str>, Idx);
+
+/// Listed agents in both orders.
+#[derive(Debug, Default)]
+pub(crate) struct Sorted {
+    pub(crate) active: BTreeSet<ListKey>,
+    pub(crate) newest: BTreeSet<ListKey>,
+}
+
+impl Sorted {
+    fn insert(&mut self, listed: Listed, name: &Arc<str>, idx: Idx) {
+        self.active
+            .insert((Reverse(listed.last_active), name.clone(), idx));
+        self.newest
+            .insert((Reverse(listed.created_at), name.clone(), idx));
+    }
+
+    fn remove(&mut self, listed: Listed, name: &Arc<str>, idx: Idx) {
+        self.active
+            .remove(&(Reverse(listed.last_active), name.clone(), idx));
+        self.newest
+            .remove(&(Reverse(listed.created_at), name.clone(), idx));
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.active.len()
+    }
+}
+
+/// Everything known about one account.
+#[derive(Debug, Default)]
+pub(crate) struct Node {
+    pub(crate) profile: Option<Box<ProfileRec>>,
+    pub(crate) created: Option<Created>,
+    /// `tag/*` keys this account holds.
+    pub(crate) tags: Vec<(Sym, Version)>,
+    /// `cap/*` keys this account holds.
+    pub(crate) caps: Vec<(Sym, Version)>,
+    /// Outgoing follows by target.
+    pub(crate) following: BTreeMap<Idx, Edge>,
+    /// Outgoing follows, newest first.
+    pub(crate) following_order: BTreeSet<OrderKey>,
+    /// Incoming follows, newest first.
+    pub(crate) followers: BTreeSet<OrderKey>,
+    /// Endorsements given, by (target, suffix).
+    pub(crate) endorsing: BTreeMap<(Idx, Sym), Endorsement>,
+    /// Endorsements received: suffix -> endorsers.
+    pub(crate) endorsed: BTreeMap<Sym, BTreeSet<Idx>>,
+    /// Present while the agent is in the sorted sets.
+    pub(crate) listed: Option<Listed>,
+}
+
+/// A write-through entry awaiting confirmation.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Provisional {
+    /// The confirmed version of the key when the write-through landed: a confirmed write above
+    /// it replaces the provisional one; one at or below it is the stale past.
+    pub(crate) after: Option<Version>,
+    /// When the write-through landed (injected clock, ns).
+    pub(crate) at_ns: u64,
+}
+
+/// How a write arrives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// From the ledger or FastData: a real block.
+    Confirmed,
+    /// Pulled FastData state: confirmed, and it also overrides write-through entries whose grace
+    /// has expired.
+    Pulled {
+        /// Injected clock, ns.
+        now_ns: u64,
+        /// The write-through grace, ns.
+        grace_ns: u64,
+    },
+    /// The API's own acknowledged write, not yet seen in a block.
+    Provisional {
+        /// Injected clock, ns.
+        now_ns: u64,
+    },
+}
+
+enum Outcome {
+    Applied,
+    Stale,
+    Ignored,
+}
+
+/// The materialized graph. Read it through [`crate::Indexer::read`]; every query is a method
+/// here and none performs I/O.
+#[derive(Debug)]
+pub struct Graph {
+    pub(crate) admin: Option<String>,
+    pub(crate) accounts: Interner,
+    pub(crate) nodes: Vec<Node>,
+    pub(crate) tag_syms: Interner,
+    /// Capability paths `ns/value`.
+    pub(crate) cap_syms: Interner,
+    pub(crate) suffixes: Interner,
+    pub(crate) all: Sorted,
+    pub(crate) by_tag: HashMap<Sym, Sorted>,
+    pub(crate) by_cap: HashMap<Sym, Sorted>,
+    /// Profile-blob tag -> accounts whose profile carries it (discover candidates).
+    pub(crate) profile_tags: HashMap<Sym, HashSet<Idx>>,
+    pub(crate) hidden: HashMap<Idx, Version>,
+    /// Versions of deleted keys, so an older write arriving late cannot resurrect them.
+    pub(crate) tombstones: HashMap<Idx, HashMap<Box<str>, Version>>,
+    /// Write-through entries awaiting confirmation.
+    pub(crate) provisional: HashMap<Idx, HashMap<Box<str>, Provisional>>,
+    /// Highest confirmed block height applied.
+    pub(crate) high_water: u64,
+}
+
+impl Graph {
+    pub(crate) fn new(admin: Option<String>) -> Self {
+        Self {
+            admin,
+            accounts: Interner::default(),
+            nodes: Vec::new(),
+            tag_syms: Interner::default(),
+            cap_syms: Interner::default(),
+            suffixes: Interner::default(),
+            all: Sorted::default(),
+            by_tag: HashMap::new(),
+            by_cap: HashMap::new(),
+            profile_tags: HashMap::new(),
+            hidden: HashMap::new(),
+            tombstones: HashMap::new(),
+            provisional: HashMap::new(),
+            high_water: 0,
+        }
+    }
+
+    /// The highest confirmed block height applied so far.
+    #[must_use]
+    pub fn height(&self) -> u64 {
+        self.high_water
+    }
+
+    pub(crate) fn idx(&self, account: &str) -> Option<Idx> {
+        self.accounts.get(account)
+    }
+
+    fn intern_account(&mut self, account: &str) -> Option<Idx> {
+        let idx = self.accounts.intern(account)?;
+        if self.nodes.len() <= idx as usize {
+            self.nodes.push(Node::default());
+        }
+        Some(idx)
+    }
+
+    pub(crate) fn node(&self, idx: Idx) -> &Node {
+        &self.nodes[idx as usize]
+    }
+
+    fn node_mut(&mut self, idx: Idx) -> &mut Node {
+        &mut self.nodes[idx as usize]
+    }
+
+    /// Applies writes in order; returns what happened.
+    pub(crate) fn apply_all<'a>(
+        &mut self,
+        writes: impl IntoIterator<Item = &'a Write>,
+        mode: Mode,
+    ) -> ApplyStats {
+        let mut stats = ApplyStats::default();
+        for write in writes {
+            match self.apply(write, mode) {
+                Outcome::Applied => stats.applied += 1,
+                Outcome::Stale => stats.stale += 1,
+                Outcome::Ignored => stats.ignored += 1,
+            }
+        }
+        stats
+    }
+
+    /// Applies one write with the version rules of the crate docs.
+    fn apply(&mut self, w: &Write, mode: Mode) -> Outcome {
+        let Ok(key) = Key::parse(&w.key) else {
+            return Outcome::Ignored;
+        };
+        if matches!(key, Key::Hidden(_)) && self.admin.as_deref() != Some(w.predecessor.as_str()) {
+            return Outcome::Ignored;
+        }
+        let Some(pred) = self.intern_account(&w.predecessor) else {
+            return Outcome::Ignored;
+        };
+        if !matches!(mode, Mode::Provisional { .. }) {
+            self.high_water = self.high_water.max(w.version.height);
+        }
+        // created_at: the first live profile write, whether or not it is still current.
+        let profile = match (&key, &w.value) {
+            (Key::Profile, Some(value)) => Profile::from_stored(value.clone()),
+            _ => None,
+        };
+        if profile.is_some() {
+            self.note_created(pred, w, mode);
+        }
+        let current = self.current_version(pred, &key, &w.key);
+        let pending = self
+            .provisional
+            .get(&pred)
+            .and_then(|m| m.get(w.key.as_str()))
+            .copied();
+        match mode {
+            Mode::Confirmed | Mode::Pulled { .. } => {
+                if let Some(p) = pending {
+                    let expired = match mode {
+                        Mode::Pulled { now_ns, grace_ns } => {
+                            now_ns.saturating_sub(p.at_ns) >= grace_ns
+                        }
+                        _ => false,
+                    };
+                    if !expired && p.after.is_some_and(|after| w.version <= after) {
+                        return Outcome::Stale;
+                    }
+                    self.clear_provisional(pred, &w.key);
+                } else if current.is_some_and(|c| w.version <= c) {
+                    return Outcome::Stale;
+                }
+            }
+            Mode::Provisional { now_ns } => {
+                let after = match pending {
+                    Some(p) => p.after,
+                    None => current,
+                };
+                self.provisional.entry(pred).or_default().insert(
+                    w.key.as_str().into(),
+                    Provisional {
+                        after,
+                        at_ns: now_ns,
+                    },
+                );
+            }
+        }
+        self.write_state(
+            pred,
+            key,
+            &w.key,
+            w.value.as_ref(),
+            profile,
+            w.version,
+            secs(w.block_timestamp_ns),
+        );
+        Outcome::Applied
+    }
+
+    /// Sets the state of `(pred, key)` to `value` at `version`, without any version check.
+    #[allow(clippy::too_many_arguments)] // one call site per source; a struct would only rename them
+    fn write_state(
+        &mut self,
+        pred: Idx,
+        key: Key,
+        raw: &str,
+        value: Option<&Value>,
+        profile: Option<Profile>,
+        version: Version,
+        at: u64,
+    ) {
+        let live = match &key {
+            Key::Profile => profile.is_some(),
+            _ => value.is_some(),
+        };
+        if live {
+            if let Some(m) = self.tombstones.get_mut(&pred) {
+                m.remove(raw);
+            }
+        } else {
+            self.tombstones
+                .entry(pred)
+                .or_default()
+                .insert(raw.into(), version);
+        }
+        match key {
+            Key::Profile => self.set_profile(pred, profile, version, at),
+            Key::Tag(tag) => self.set_tag(pred, tag.as_str(), live.then_some(version)),
+            Key::Cap(pair) => self.set_cap(pred, &pair.path(), live.then_some(version)),
+            Key::Follow(target) => {
+                let edge = live.then(|| Edge {
+                    version,
+                    at,
+                    reason: string_field(value, "reason"),
+                });
+                self.set_follow(pred, target.as_str(), edge);
+            }
+            Key::Endorsing { target, suffix } => {
+                let endorsement = live.then(|| Endorsement {
+                    version,
+                    at,
+                    reason: string_field(value, "reason"),
+                    content_hash: string_field(value, "content_hash"),
+                });
+                self.set_endorsement(pred, target.as_str(), suffix.as_str(), endorsement);
+            }
+            Key::Hidden(account) => self.set_hidden(account.as_str(), live.then_some(version)),
+        }
+    }
+
+    fn note_created(&mut self, pred: Idx, w: &Write, mode: Mode) {
+        let provisional = matches!(mode, Mode::Provisional { .. });
+        let candidate = Created {
+            version: w.version,
+            at: secs(w.block_timestamp_ns),
+            provisional,
+        };
+        let node = self.node_mut(pred);
+        let replace = match node.created {
+            None => true,
+            Some(c) if c.provisional && !provisional => true,
+            Some(c) if !c.provisional && provisional => false,
+            Some(c) => w.version < c.version,
+        };
+        if !replace {
+            return;
+        }
+        let listed = node.listed;
+        if let Some(listed) = listed {
+            self.unlist(pred, listed);
+        }
+        self.node_mut(pred).created = Some(candidate);
+        self.relist(pred);
+    }
+
+    /// Clears a provisional marker (the write was confirmed, or its grace expired).
+    pub(crate) fn clear_provisional(&mut self, pred: Idx, key: &str) {
+        if let Some(m) = self.provisional.get_mut(&pred) {
+            m.remove(key);
+            if m.is_empty() {
+                self.provisional.remove(&pred);
+            }
+        }
+    }
+
+    /// The version the index holds for `(pred, key)`: the live record's or the tombstone's.
+    fn current_version(&self, pred: Idx, key: &Key, raw: &str) -> Option<Version> {
+        let node = self.node(pred);
+        let live = match key {
+            Key::Profile => node.profile.as_ref().map(|p| p.version),
+            Key::Tag(tag) => self
+                .tag_syms
+                .get(tag.as_str())
+                .and_then(|sym| find(&node.tags, sym)),
+            Key::Cap(pair) => self
+                .cap_syms
+                .get(&pair.path())
+                .and_then(|sym| find(&node.caps, sym)),
+            Key::Follow(target) => self
+                .idx(target.as_str())
+                .and_then(|t| node.following.get(&t))
+                .map(|e| e.version),
+            Key::Endorsing { target, suffix } => self
+                .idx(target.as_str())
+                .zip(self.suffixes.get(suffix.as_str()))
+                .and_then(|k| node.endorsing.get(&k))
+                .map(|e| e.version),
+            Key::Hidden(account) => self
+                .idx(account.as_str())
+                .and_then(|a| self.hidden.get(&a))
+                .copied(),
+        };
+        live.or_else(|| self.tombstones.get(&pred).and_then(|m| m.get(raw)).copied())
+    }
+
+    /// Whether the agent belongs in the listings, and where.
+    fn listing_of(&self, idx: Idx) -> Option<Listed> {
+        let node = self.node(idx);
+        let profile = node.profile.as_ref()?;
+        if self.hidden.contains_key(&idx) {
+            return None;
+        }
+        Some(Listed {
+            last_active: profile.at,
+            created_at: node.created.map_or(profile.at, |c| c.at),
+        })
+    }
+
+    fn unlist(&mut self, idx: Idx, listed: Listed) {
+        let name = self.accounts.name(idx).clone();
+        let node = &mut self.nodes[idx as usize];
+        node.listed = None;
+        self.all.remove(listed, &name, idx);
+        for (sym, _) in &node.tags {
+            if let Some(sorted) = self.by_tag.get_mut(sym) {
+                sorted.remove(listed, &name, idx);
+            }
+        }
+        for (sym, _) in &node.caps {
+            if let Some(sorted) = self.by_cap.get_mut(sym) {
+                sorted.remove(listed, &name, idx);
+            }
+        }
+    }
+
+    /// Puts the agent back into the sorted sets if it belongs there (after `unlist`).
+    fn relist(&mut self, idx: Idx) {
+        let Some(listed) = self.listing_of(idx) else {
+            return;
+        };
+        let name = self.accounts.name(idx).clone();
+        let node = &mut self.nodes[idx as usize];
+        node.listed = Some(listed);
+        self.all.insert(listed, &name, idx);
+        for (sym, _) in &node.tags {
+            self.by_tag
+                .entry(*sym)
+                .or_default()
+                .insert(listed, &name, idx);
+        }
+        for (sym, _) in &node.caps {
+            self.by_cap
+                .entry(*sym)
+                .or_default()
+                .insert(listed, &name, idx);
+        }
+    }
+
+    fn set_profile(&mut self, idx: Idx, profile: Option<Profile>, version: Version, at: u64) {
+        if let Some(listed) = self.node(idx).listed {
+            self.unlist(idx, listed);
+        }
+        if let Some(old) = self.node_mut(idx).profile.take() {
+            for sym in &old.tag_syms {
+                if let Some(set) = self.profile_tags.get_mut(sym) {
+                    set.remove(&idx);
+                }
+            }
+        }
+        if let Some(profile) = profile {
+            let tag_syms: Vec<Sym> = profile
+                .tags
+                .iter()
+                .filter_map(|t| self.tag_syms.intern(t.as_str()))
+                .collect();
+            for sym in &tag_syms {
+                self.profile_tags.entry(*sym).or_default().insert(idx);
+            }
+            self.node_mut(idx).profile = Some(Box::new(ProfileRec {
+                version,
+                at,
+                profile,
+                tag_syms,
+            }));
+        }
+        self.relist(idx);
+    }
+
+    fn set_tag(&mut self, idx: Idx, tag: &str, version: Option<Version>) {
+        let Some(sym) = self.tag_syms.intern(tag) else {
+            return;
+        };
+        let name = self.accounts.name(idx).clone();
+        let node = &mut self.nodes[idx as usize];
+        let listed = node.listed;
+        let sorted = self.by_tag.entry(sym).or_default();
+        set_membership(&mut node.tags, sym, version, listed, sorted, &name, idx);
+    }
+
+    fn set_cap(&mut self, idx: Idx, path: &str, version: Option<Version>) {
+        let Some(sym) = self.cap_syms.intern(path) else {
+            return;
+        };
+        let name = self.accounts.name(idx).clone();
+        let node = &mut self.nodes[idx as usize];
+        let listed = node.listed;
+        let sorted = self.by_cap.entry(sym).or_default();
+        set_membership(&mut node.caps, sym, version, listed, sorted, &name, idx);
+    }
+
+    fn set_follow(&mut self, from: Idx, target: &str, edge: Option<Edge>) {
+        let Some(to) = self.intern_account(target) else {
+            return;
+        };
+        if let Some(old) = self.node_mut(from).following.remove(&to) {
+            self.node_mut(from)
+                .following_order
+                .remove(&OrderKey::new(old.version, to));
+            self.node_mut(to)
+                .followers
+                .remove(&OrderKey::new(old.version, from));
+        }
+        if let Some(edge) = edge {
+            let version = edge.version;
+            let node = self.node_mut(from);
+            node.following.insert(to, edge);
+            node.following_order.insert(OrderKey::new(version, to));
+            self.node_mut(to)
+                .followers
+                .insert(OrderKey::new(version, from));
+        }
+    }
+
+    fn set_endorsement(
+        &mut self,
+        from: Idx,
+        target: &str,
+        suffix: &str,
+        endorsement: Option<Endorsement>,
+    ) {
+        let (Some(to), Some(sym)) = (self.intern_account(target), self.suffixes.intern(suffix))
+        else {
+            return;
+        };
+        match endorsement {
+            Some(e) => {
+                self.node_mut(from).endorsing.insert((to, sym), e);
+                self.node_mut(to)
+                    .endorsed
+                    .entry(sym)
+                    .or_default()
+                    .insert(from);
+            }
+            None => {
+                if self.node_mut(from).endorsing.remove(&(to, sym)).is_some() {
+                    let node = self.node_mut(to);
+                    if let Some(set) = node.endorsed.get_mut(&sym) {
+                        set.remove(&from);
+                        if set.is_empty() {
+                            node.endorsed.remove(&sym);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn set_hidden(&mut self, account: &str, version: Option<Version>) {
+        let Some(idx) = self.intern_account(account) else {
+            return;
+        };
+        if let Some(listed) = self.node(idx).listed {
+            self.unlist(idx, listed);
+        }
+        match version {
+            Some(v) => {
+                self.hidden.insert(idx, v);
+            }
+            None => {
+                self.hidden.remove(&idx);
+            }
+        }
+        self.relist(idx);
+    }
+
+    /// Every live `(predecessor, key)` the index holds, for the pull sync's removal pass.
+    pub(crate) fn live_keys(&self) -> Vec<(Idx, String)> {
+        let mut out = Vec::new();
+        for (i, node) in self.nodes.iter().enumerate() {
+            let Ok(idx) = Idx::try_from(i) else { break };
+            if node.profile.is_some() {
+                out.push((idx, "profile".to_owned()));
+            }
+            for (sym, _) in &node.tags {
+                out.push((idx, format!("tag/{}", self.tag_syms.name(*sym))));
+            }
+            for (sym, _) in &node.caps {
+                out.push((idx, format!("cap/{}", self.cap_syms.name(*sym))));
+            }
+            for to in node.following.keys() {
+                out.push((idx, format!("graph/follow/{}", self.accounts.name(*to))));
+            }
+            for (to, sym) in node.endorsing.keys() {
+                out.push((
+                    idx,
+                    format!(
+                        "endorsing/{}/{}",
+                        self.accounts.name(*to),
+                        self.suffixes.name(*sym)
+                    ),
+                ));
+            }
+        }
+        if let Some(admin) = self.admin.as_deref().and_then(|a| self.idx(a)) {
+            for hidden in self.hidden.keys() {
+                out.push((admin, format!("hidden/{}", self.accounts.name(*hidden))));
+            }
+        }
+        out
+    }
+
+    /// Removes a live key the source no longer has (pull sync), unless a write-through entry
+    /// younger than `grace_ns` holds it. Returns whether it was removed.
+    pub(crate) fn remove_absent(
+        &mut self,
+        pred: Idx,
+        key: &str,
+        now_ns: u64,
+        grace_ns: u64,
+    ) -> bool {
+        if let Some(p) = self
+            .provisional
+            .get(&pred)
+            .and_then(|m| m.get(key))
+            .copied()
+        {
+            if now_ns.saturating_sub(p.at_ns) < grace_ns {
+                return false;
+            }
+            self.clear_provisional(pred, key);
+        }
+        let Ok(parsed) = Key::parse(key) else {
+            return false;
+        };
+        let Some(version) = self.current_version(pred, &parsed, key) else {
+            return false;
+        };
+        self.write_state(pred, parsed, key, None, None, version, 0);
+        true
+    }
+
+    /// Provisional entries whose grace has expired: `(pred, key)`.
+    pub(crate) fn expired_provisional(&self, now_ns: u64, grace_ns: u64) -> Vec<(Idx, String)> {
+        let mut out = Vec::new();
+        for (pred, m) in &self.provisional {
+            for (key, p) in m {
+                if now_ns.saturating_sub(p.at_ns) >= grace_ns {
+                    out.push((*pred, key.to_string()));
+                }
+            }
+        }
+        out
+    }
+}
+
+fn find(list: &[(Sym, Version)], sym: Sym) -> Option<Version> {
+    list.iter().find(|(s, _)| *s == sym).map(|(_, v)| *v)
+}
+
+/// Adds, updates or removes `(sym, version)` in an account's tag or capability list and keeps
+/// the per-symbol sorted set in step when the account is listed.
+fn set_membership(
+    list: &mut Vec<(Sym, Version)>,
+    sym: Sym,
+    version: Option<Version>,
+    listed: Option<Listed>,
+    sorted: &mut Sorted,
+    name: &Arc<str>,
+    idx: Idx,
+) {
+    let pos = list.iter().position(|(s, _)| *s == sym);
+    match (pos, version) {
+        (Some(i), Some(v)) => list[i].1 = v,
+        (None, Some(v)) => {
+            list.push((sym, v));
+            if let Some(listed) = listed {
+                sorted.insert(listed, name, idx);
+            }
+        }
+        (Some(i), None) => {
+            list.swap_remove(i);
+            if let Some(listed) = listed {
+                sorted.remove(listed, name, idx);
+            }
+        }
+        (None, None) => {}
+    }
+}
+
+fn string_field(value: Option<&Value>, field: &str) -> Option<Box<str>> {
+    value?
+        .get(field)?
+        .as_str()
+        .filter(|s| !s.is_empty())
+        .map(Box::from)
+}
+
+impl Graph {
+    /// Whether the account's first profile write is known (confirmed).
+    pub(crate) fn created_known(&self, account: &str) -> bool {
+        self.idx(account)
+            .and_then(|i| self.node(i).created)
+            .is_some_and(|c| !c.provisional)
+    }
+}

@@ -1,0 +1,199 @@
+//! Pull: bootstrap from FastData reads and re-scan on an interval (real FastData has no change
+//! feed).
+
+use std::collections::HashSet;
+use std::future::Future;
+use std::sync::{Arc, PoisonError};
+use std::time::Duration;
+
+use fastdata_client::{FastDataRead, KvEntry, Order, ScanLimit};
+use nearly_sandbox::Clock;
+
+use crate::error::IndexerError;
+use crate::graph::Mode;
+use crate::indexer::{Indexer, entry_write};
+use crate::types::{ApplyStats, Write};
+
+/// How many rows one atomic apply step of a pull takes.
+const PULL_CHUNK: usize = 4096;
+
+/// The key prefixes a pull scans across every writer (`profile` is read by exact key).
+const PREFIXES: [&str; 4] = ["graph/follow/", "endorsing/", "tag/", "cap/"];
+
+/// The state of the pull sync, for health and metrics.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncStatus {
+    /// When the last pull completed (injected clock, ns).
+    pub last_success_ns: Option<u64>,
+    /// When the last pull started.
+    pub last_attempt_ns: Option<u64>,
+    /// The last pull's error, cleared by a success.
+    pub last_error: Option<String>,
+    /// Rows the last successful pull read.
+    pub rows: usize,
+    /// Keys the last successful pull removed because FastData no longer had them.
+    pub removed: usize,
+    /// Highest block height seen by the last successful pull.
+    pub height: u64,
+}
+
+impl SyncStatus {
+    /// How far behind the index may be: time since the last successful pull began.
+    #[must_use]
+    pub fn lag_ns(&self, now_ns: u64) -> Option<u64> {
+        self.last_success_ns.map(|t| now_ns.saturating_sub(t))
+    }
+}
+
+/// What one pull did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SyncReport {
+    /// Rows read.
+    pub rows: usize,
+    /// Apply totals.
+    pub stats: ApplyStats,
+    /// Keys removed as absent.
+    pub removed: usize,
+}
+
+impl Indexer {
+    /// The pull sync's status.
+    #[must_use]
+    pub fn sync_status(&self) -> SyncStatus {
+        self.sync
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    fn set_sync(&self, f: impl FnOnce(&mut SyncStatus)) {
+        f(&mut self.sync.write().unwrap_or_else(PoisonError::into_inner));
+    }
+}
+
+/// One pull: reads the namespace's current state through `source` (latest `profile` of every
+/// writer and each profile's first write for `created_at`, every `graph/follow/`, `endorsing/`,
+/// `tag/` and `cap/` key, and the admin's `hidden/` keys), applies it in atomic chunks, then
+/// removes every indexed key the source no longer has (except write-through entries younger than
+/// the grace period). `now_ns` is the injected clock.
+///
+/// Reads never truncate (every page is followed). Each chunk of rows is applied atomically;
+/// FastData has no transaction boundaries to preserve.
+///
+/// # Errors
+/// A FastData error; nothing is removed then, and rows applied before it stay applied.
+pub async fn sync_once(
+    indexer: &Indexer,
+    source: &dyn FastDataRead,
+    now_ns: u64,
+) -> Result<SyncReport, IndexerError> {
+    indexer.set_sync(|s| s.last_attempt_ns = Some(now_ns));
+    let result = pull(indexer, source, now_ns).await;
+    match &result {
+        Ok(report) => indexer.set_sync(|s| {
+            s.last_success_ns = Some(now_ns);
+            s.last_error = None;
+            s.rows = report.rows;
+            s.removed = report.removed;
+            s.height = indexer.height();
+        }),
+        Err(e) => {
+            let message = e.to_string();
+            tracing::warn!(error = %message, "pull sync failed");
+            indexer.set_sync(|s| s.last_error = Some(message));
+        }
+    }
+    result
+}
+
+async fn pull(
+    indexer: &Indexer,
+    source: &dyn FastDataRead,
+    now_ns: u64,
+) -> Result<SyncReport, IndexerError> {
+    let namespace = indexer.config().namespace.clone();
+    let grace_ns = indexer.config().provisional_grace_ns;
+    let mut rows: Vec<KvEntry> = source
+        .latest_by_key("profile", ScanLimit::UNBOUNDED)
+        .await?
+        .entries;
+    // created_at: the first profile write of every writer whose first write is not known yet.
+    let need_history: Vec<String> = {
+        let graph = indexer.read();
+        rows.iter()
+            .filter(|e| !e.is_deleted() && !graph.created_known(&e.predecessor_id))
+            .map(|e| e.predecessor_id.clone())
+            .collect()
+    };
+    for account in need_history {
+        let first = source
+            .history(&account, "profile", Order::Ascending, ScanLimit::at_most(1))
+            .await?;
+        rows.extend(first.entries);
+    }
+    for prefix in PREFIXES {
+        rows.extend(
+            source
+                .latest_by_prefix(prefix, ScanLimit::UNBOUNDED)
+                .await?
+                .entries,
+        );
+    }
+    if let Some(admin) = indexer.config().admin.clone() {
+        rows.extend(
+            source
+                .scan_prefix(&admin, "hidden/", ScanLimit::UNBOUNDED)
+                .await?
+                .entries,
+        );
+    }
+    rows.retain(|e| e.current_account_id == namespace);
+    let mut report = SyncReport {
+        rows: rows.len(),
+        ..SyncReport::default()
+    };
+    let seen: HashSet<(&str, &str)> = rows
+        .iter()
+        .map(|e| (e.predecessor_id.as_str(), e.key.as_str()))
+        .collect();
+    let mode = Mode::Pulled { now_ns, grace_ns };
+    for chunk in rows.chunks(PULL_CHUNK) {
+        let writes: Vec<Write> = chunk.iter().map(entry_write).collect();
+        report.stats.add(indexer.write().apply_all(&writes, mode));
+    }
+    // Removal pass: indexed keys the source no longer has, as one atomic step.
+    let mut graph = indexer.write();
+    for (pred, key) in graph.live_keys() {
+        let name = graph.accounts.name(pred).clone();
+        if !seen.contains(&(&*name, key.as_str()))
+            && graph.remove_absent(pred, &key, now_ns, grace_ns)
+        {
+            report.removed += 1;
+        }
+    }
+    for (pred, key) in graph.expired_provisional(now_ns, grace_ns) {
+        graph.clear_provisional(pred, &key);
+    }
+    Ok(report)
+}
+
+/// Pulls once at start, then every `interval`, until `shutdown` resolves. Failures are recorded
+/// in [`SyncStatus`] and retried at the next tick. Time comes from `clock`; the wait between
+/// pulls is tokio's timer (pausable in tests).
+pub async fn pull_loop(
+    indexer: Arc<Indexer>,
+    source: Arc<dyn FastDataRead>,
+    clock: Arc<dyn Clock>,
+    interval: Duration,
+    shutdown: impl Future<Output = ()> + Send,
+) {
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        // The error is recorded in the status by sync_once.
+        let _ = sync_once(&indexer, source.as_ref(), clock.now_ns()).await;
+        tokio::select! {
+            () = &mut shutdown => return,
+            () = tokio::time::sleep(interval) => {}
+        }
+    }
+}
