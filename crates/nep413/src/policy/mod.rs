@@ -3,11 +3,12 @@
 pub mod near_ai;
 pub mod verify_claim;
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, PoisonError, RwLock};
 
 use crate::access_keys::{AccessKeys, ImplicitOnly, check_binding};
 use crate::clock::{Clock, SystemClock};
-use crate::encoding::{Nonce, PublicKey, Signature};
+use crate::encoding::{Nonce, ParseError, PublicKey, Signature};
 use crate::error::VerifyError;
 use crate::nonce_store::{InMemoryNonceStore, NonceStore, NonceStoreError};
 use crate::payload::{PrefixHasher, SignedCallback, verify_with_prefix};
@@ -77,6 +78,49 @@ pub struct Verifier {
     clock: Arc<dyn Clock>,
     nonces: Arc<dyn NonceStore>,
     access_keys: Arc<dyn AccessKeys>,
+    key_cache: Arc<KeyCache>,
+}
+
+/// The default number of decoded public keys a [`Verifier`] keeps.
+pub const DEFAULT_KEY_CACHE: usize = 4096;
+
+/// Decoded public keys by their wire string: decoding (base58 + point decompression) is about a
+/// tenth of a verification, and the same agents sign again and again. Bounded: when full it is
+/// emptied, so a flood of new keys costs only misses.
+#[derive(Debug)]
+struct KeyCache {
+    capacity: usize,
+    map: RwLock<HashMap<String, PublicKey>>,
+}
+
+impl KeyCache {
+    fn new(capacity: usize) -> Self {
+        Self {
+            capacity,
+            map: RwLock::new(HashMap::new()),
+        }
+    }
+
+    fn parse(&self, s: &str) -> Result<PublicKey, ParseError> {
+        if self.capacity == 0 {
+            return PublicKey::parse(s);
+        }
+        if let Some(pk) = self
+            .map
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(s)
+        {
+            return Ok(*pk);
+        }
+        let pk = PublicKey::parse(s)?;
+        let mut map = self.map.write().unwrap_or_else(PoisonError::into_inner);
+        if map.len() >= self.capacity {
+            map.clear();
+        }
+        map.insert(s.to_owned(), pk);
+        Ok(pk)
+    }
 }
 
 impl std::fmt::Debug for Verifier {
@@ -96,7 +140,19 @@ impl Verifier {
             clock,
             nonces,
             access_keys,
+            key_cache: Arc::new(KeyCache::new(DEFAULT_KEY_CACHE)),
         }
+    }
+
+    /// Keeps up to `capacity` decoded public keys (default [`DEFAULT_KEY_CACHE`]; 0 disables).
+    pub fn with_key_cache(mut self, capacity: usize) -> Self {
+        self.key_cache = Arc::new(KeyCache::new(capacity));
+        self
+    }
+
+    /// Parses a public key like [`PublicKey::parse`], through the verifier's key cache.
+    pub fn parse_public_key(&self, s: &str) -> Result<PublicKey, ParseError> {
+        self.key_cache.parse(s)
     }
 
     /// System clock, in-memory nonce store and no RPC: verifies implicit accounts only.
@@ -233,4 +289,44 @@ pub struct Claim {
     pub recipient: String,
     /// The payload's callback URL as the client reported it.
     pub callback_url: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_cache_is_bounded_and_agrees_with_parse() {
+        let cache = KeyCache::new(2);
+        let keys: Vec<String> = (1..=3u8)
+            .map(|i| {
+                let k = ed25519_dalek::SigningKey::from_bytes(&[i; 32]);
+                PublicKey::from(k.verifying_key()).to_string()
+            })
+            .collect();
+        for k in keys.iter().chain(keys.iter()) {
+            assert_eq!(cache.parse(k), PublicKey::parse(k));
+            assert!(cache.map.read().unwrap().len() <= 2);
+        }
+        assert_eq!(cache.parse("ED25519:x"), Err(ParseError::PublicKeyPrefix));
+        assert_eq!(KeyCache::new(0).parse(&keys[0]), PublicKey::parse(&keys[0]));
+    }
+
+    #[test]
+    fn replay_key_is_recipient_colon_hex() {
+        let n = Nonce::from_bytes([0xab; 32]);
+        assert_eq!(
+            replay_key("r.near", &n),
+            format!("r.near:{}", "ab".repeat(32))
+        );
+    }
+
+    #[test]
+    fn nonce_expiry_covers_the_whole_window() {
+        let w = FreshnessWindow::DEFAULT;
+        // A claim stamped 60 s ahead stays fresh until ts + 5 min.
+        assert!(w.nonce_expiry(1_060_000, 1_000_000) > 1_060_000 + 300_000);
+        // An old claim is still remembered a full window from now.
+        assert!(w.nonce_expiry(800_000, 1_000_000) > 1_000_000 + 300_000);
+    }
 }

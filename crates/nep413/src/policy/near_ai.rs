@@ -145,7 +145,7 @@ impl NearAiTokenPolicy {
         })?;
         let now = self.verifier.now_ms();
         self.window.check(timestamp_ms, now)?;
-        let public_key = PublicKey::parse(&fields.public_key)?;
+        let public_key = self.verifier.parse_public_key(&fields.public_key)?;
         let signature = Signature::parse(&fields.signature)?;
         let prefix = PrefixHasher::new(&fields.message, nonce.as_bytes(), &fields.recipient);
         let signed_callback = check_signature(

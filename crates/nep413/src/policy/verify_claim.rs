@@ -220,7 +220,7 @@ impl VerifyClaimPolicy {
         check_shape(request)?;
         let (message, timestamp_ms) = parse_message(request)?;
         self.window.check(timestamp_ms, now_ms)?;
-        let public_key = PublicKey::parse(&request.public_key)?;
+        let public_key = self.verifier.parse_public_key(&request.public_key)?;
         let signature = Signature::parse(&request.signature)?;
         let nonce = Nonce::parse(&request.nonce)?;
         let prefix = PrefixHasher::new(&request.message, nonce.as_bytes(), &request.recipient);
