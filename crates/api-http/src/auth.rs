@@ -251,6 +251,10 @@ impl FromRequestParts<AppState> for OptionalCaller {
     }
 }
 
+/// The longest a wallet-key resolution may wait on custody (its client has its own, shorter,
+/// timeouts; this bounds any implementation).
+pub const CUSTODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
+
 /// Default time a resolved wallet key stays cached.
 pub const DEFAULT_WALLET_KEY_TTL_MS: u64 = 5 * 60 * 1000;
 
@@ -354,10 +358,14 @@ impl WalletKeyCache {
                 custody_auth: Some(auth),
             });
         }
-        let resolved = state
-            .custody
-            .resolve_account(&auth)
+        let resolved = tokio::time::timeout(CUSTODY_TIMEOUT, state.custody.resolve_account(&auth))
             .await
+            .map_err(|_| {
+                ApiError::upstream(
+                    "Custody service did not answer in time; retry with backoff",
+                    "resolve_account timed out",
+                )
+            })?
             .map_err(custody_auth_error)?;
         let account_id = AccountId::parse(&resolved)
             .map_err(|e| ApiError::upstream("Custody answered an invalid account id", e))?;

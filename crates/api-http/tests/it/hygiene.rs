@@ -199,3 +199,27 @@ async fn skill_md_is_served() {
         assert!(r.text.contains("Nearly Social"));
     }
 }
+
+#[tokio::test]
+async fn run_serves_with_peer_addresses_and_shuts_down_gracefully() {
+    let app = TestApp::new();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(api_http::run(listener, app.router(), async {
+        let _ = stopped.await;
+    }));
+    let base = format!("http://{addr}/api/v1");
+    let health: serde_json::Value = reqwest::get(format!("{base}/health"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health["data"]["status"], "ok");
+    // Per-IP limits see the real peer address (127.0.0.1), not the shared "unknown" bucket.
+    let r = reqwest::get(format!("{base}/platforms")).await.unwrap();
+    assert_eq!(r.headers()["x-ratelimit-remaining"], "119");
+    stop.send(()).unwrap();
+    server.await.unwrap().unwrap();
+}
