@@ -1,1 +1,7 @@
-//! Integration tests of the indexer.
+//! Integration tests of the indexer: the reference-model property test, the ledger feeder,
+//! write-through and the pull sync.
+
+// Test helpers outside #[test] functions: a panic there is a failed test, which is what we want.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod model;
