@@ -137,6 +137,30 @@ impl ApiError {
         }))
     }
 
+    /// The answer to a failed custody write or signature: 402 with funding details for an
+    /// unfunded wallet, `AUTH_FAILED` for a refused credential, `RATE_LIMITED` when custody
+    /// throttles, and 502 `STORAGE_ERROR` (cause logged) for everything else.
+    pub fn from_custody(error: outlayer_client::CustodyError) -> Self {
+        use outlayer_client::CustodyError as E;
+        match error {
+            E::InsufficientBalance { account_id } => Self::insufficient_balance(&account_id),
+            E::Unauthorized { .. } => Self::new(
+                ErrorCode::AuthFailed,
+                "Auth failed: custody refused the credential",
+            )
+            .with_hint(crate::auth::HINT_BAD_WALLET_KEY),
+            E::RateLimited { retry_after } => {
+                let seconds = retry_after.map_or(1, |d| d.as_secs().max(1));
+                Self::new(
+                    ErrorCode::RateLimited,
+                    "Custody is rate limiting this wallet",
+                )
+                .with_retry_after(seconds)
+            }
+            other => Self::upstream("Storage write failed; retry with backoff", other),
+        }
+    }
+
     /// 413 with `VALIDATION_ERROR` in the body: the request body is larger than `limit` bytes.
     pub fn payload_too_large(limit: usize) -> Self {
         let mut e = Self::validation(format!(
@@ -291,6 +315,27 @@ mod tests {
             meta["fund_url"],
             "https://outlayer.fastnear.com/wallet/fund?to=alice.near&amount=0.01&token=near&msg=Fund+agent+wallet+for+gas"
         );
+    }
+
+    #[test]
+    fn custody_errors() {
+        use outlayer_client::CustodyError as E;
+        let e = ApiError::from_custody(E::InsufficientBalance {
+            account_id: "ab".into(),
+        });
+        assert_eq!(e.status(), 402);
+        assert_eq!(e.body()["meta"]["wallet_address"], "ab");
+        let e = ApiError::from_custody(E::RateLimited {
+            retry_after: Some(std::time::Duration::from_secs(9)),
+        });
+        assert_eq!((e.status().as_u16(), e.retry_after), (429, Some(9)));
+        assert_eq!(ApiError::from_custody(E::Timeout).status(), 502);
+        let e = ApiError::from_custody(E::Unauthorized {
+            code: "invalid_api_key".into(),
+            message: String::new(),
+        });
+        assert_eq!(e.code, ErrorCode::AuthFailed);
+        assert!(e.hint.is_some());
     }
 
     #[test]
