@@ -4,4 +4,8 @@
 // Test helpers outside #[test] functions: a panic there is a failed test, which is what we want.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod helpers;
 mod model;
+mod pull;
+mod push;
+mod write_through;
