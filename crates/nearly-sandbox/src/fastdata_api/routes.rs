@@ -35,6 +35,15 @@ pub(crate) fn router(ledger: Ledger) -> Router {
             "/v0/history/{current_account_id}/{predecessor_id}/{*key}",
             get(get_history).fallback(not_found),
         )
+        // `{key:.*}` on the server also matches the empty key (a trailing slash).
+        .route(
+            "/v0/latest/{current_account_id}/{predecessor_id}/",
+            get(get_latest_empty_key).fallback(not_found),
+        )
+        .route(
+            "/v0/history/{current_account_id}/{predecessor_id}/",
+            get(get_history_empty_key).fallback(not_found),
+        )
         .route(
             "/v0/latest/{current_account_id}/{predecessor_id}",
             post(latest_by_predecessor).fallback(not_found),
@@ -189,6 +198,23 @@ async fn get_latest(
     path: Result<Path<(String, String, String)>, PathRejection>,
 ) -> Result<Response, ApiError> {
     let Path((ns, pred, key)) = path?;
+    latest_row(&api, ns, pred, key).await
+}
+
+async fn get_latest_empty_key(
+    State(api): State<Api>,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> Result<Response, ApiError> {
+    let Path((ns, pred)) = path?;
+    latest_row(&api, ns, pred, String::new()).await
+}
+
+async fn latest_row(
+    api: &Api,
+    ns: String,
+    pred: String,
+    key: String,
+) -> Result<Response, ApiError> {
     let row = read(&api.ledger, move |l| l.latest(&ns, &pred, &key)).await?;
     Ok(list(row.into_iter().collect(), 0, None, false))
 }
@@ -199,6 +225,23 @@ async fn get_history(
     path: Result<Path<(String, String, String)>, PathRejection>,
 ) -> Result<Response, ApiError> {
     let Path((namespace, predecessor, key)) = path?;
+    newest_history(&api, namespace, predecessor, key).await
+}
+
+async fn get_history_empty_key(
+    State(api): State<Api>,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> Result<Response, ApiError> {
+    let Path((namespace, predecessor)) = path?;
+    newest_history(&api, namespace, predecessor, String::new()).await
+}
+
+async fn newest_history(
+    api: &Api,
+    namespace: String,
+    predecessor: String,
+    key: String,
+) -> Result<Response, ApiError> {
     let rows = scan(
         &api.ledger,
         ScanQuery {

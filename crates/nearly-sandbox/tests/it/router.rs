@@ -537,3 +537,31 @@ async fn empty_prefix_matches_only_the_empty_key_like_the_server() {
     .await;
     assert_eq!(p, json!({"entries": []}));
 }
+
+#[tokio::test]
+async fn get_with_an_empty_key_is_an_empty_list() {
+    // The server's `{key:.*}` matches the empty key; the ledger never stores one.
+    let (_t, r) = seeded();
+    for uri in [
+        "/v0/latest/app.near/alice.near/",
+        "/v0/history/app.near/alice.near/",
+    ] {
+        let (s, body) = call(&r, "GET", uri, None).await;
+        assert_eq!(
+            (s, body.as_str()),
+            (StatusCode::OK, r#"{"entries":[]}"#),
+            "{uri}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn undecodable_path_is_a_json_400() {
+    let (_t, r) = seeded();
+    let (s, body) = call_json(&r, "GET", "/v0/latest/app.near/alice.near/%FF%FE", None).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(
+        body["error"].as_str().unwrap().starts_with("Invalid path"),
+        "{body}"
+    );
+}
