@@ -14,6 +14,7 @@ use url::Url;
 use crate::entry::{KvEntry, Order, Scan, ScanLimit};
 use crate::error::FastDataError;
 use crate::read::{AccountKey, FastDataRead};
+use crate::read::{check_key, check_predecessor};
 use crate::wire::{
     self, ErrorResponse, INVALID_PAGE_TOKEN_MESSAGE, ListResponse, MAX_LIMIT, MAX_MULTI_KEYS,
     MultiRequest, MultiResponse, QueryRequest, WireEntry,
@@ -588,19 +589,6 @@ fn check_account(what: &str, account: &str) -> Result<(), String> {
     if account.is_empty() || account.contains('/') {
         return Err(format!(
             "{what} {account:?} must be a non-empty account id without '/'"
-        ));
-    }
-    Ok(())
-}
-
-fn check_predecessor(predecessor_id: &str) -> Result<(), FastDataError> {
-    check_account("predecessor_id", predecessor_id).map_err(FastDataError::InvalidRequest)
-}
-
-fn check_key(key: &str) -> Result<(), FastDataError> {
-    if key.is_empty() {
-        return Err(FastDataError::InvalidRequest(
-            "key must not be empty".into(),
         ));
     }
     Ok(())

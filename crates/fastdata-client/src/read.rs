@@ -5,6 +5,35 @@ use async_trait::async_trait;
 use crate::entry::{KvEntry, Order, Scan, ScanLimit};
 use crate::error::FastDataError;
 
+/// The argument check every [`FastDataRead`] implementation applies to a writer, so that the
+/// HTTP client and in-process implementations fail alike.
+///
+/// # Errors
+///
+/// [`FastDataError::InvalidRequest`] for an empty account or one containing `/`.
+pub fn check_predecessor(predecessor_id: &str) -> Result<(), FastDataError> {
+    if predecessor_id.is_empty() || predecessor_id.contains('/') {
+        return Err(FastDataError::InvalidRequest(format!(
+            "predecessor_id {predecessor_id:?} must be a non-empty account id without '/'"
+        )));
+    }
+    Ok(())
+}
+
+/// The argument check every [`FastDataRead`] implementation applies to an exact key.
+///
+/// # Errors
+///
+/// [`FastDataError::InvalidRequest`] for an empty key.
+pub fn check_key(key: &str) -> Result<(), FastDataError> {
+    if key.is_empty() {
+        return Err(FastDataError::InvalidRequest(
+            "key must not be empty".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// One key of one writer, for [`FastDataRead::multi_get`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct AccountKey {

@@ -1,6 +1,7 @@
 //! [`FastDataRead`] answered in-process from the ledger.
 
 use async_trait::async_trait;
+use fastdata_client::read::{check_key, check_predecessor};
 use fastdata_client::{AccountKey, FastDataError, FastDataRead, KvEntry, Order, Scan, ScanLimit};
 
 use super::convert::to_kv_entry;
@@ -137,25 +138,6 @@ fn convert_all(rows: Vec<LedgerEntry>, meta: bool) -> Result<Vec<KvEntry>, FastD
             })
         })
         .collect()
-}
-
-/// The same argument checks as the HTTP client, so both fail alike.
-fn check_predecessor(predecessor_id: &str) -> Result<(), FastDataError> {
-    if predecessor_id.is_empty() || predecessor_id.contains('/') {
-        return Err(FastDataError::InvalidRequest(format!(
-            "predecessor_id {predecessor_id:?} must be a non-empty account id without '/'"
-        )));
-    }
-    Ok(())
-}
-
-fn check_key(key: &str) -> Result<(), FastDataError> {
-    if key.is_empty() {
-        return Err(FastDataError::InvalidRequest(
-            "key must not be empty".into(),
-        ));
-    }
-    Ok(())
 }
 
 /// An empty prefix means "every key" (the client never sends the server's empty-prefix range).
