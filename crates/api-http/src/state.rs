@@ -8,10 +8,13 @@ use nep413::{AccessKeys, Clock, ImplicitOnly, InMemoryNonceStore, NonceStore, Sy
 use outlayer_client::Custody;
 use serde::Serialize;
 
+use indexer::{Indexer, IndexerConfig};
+use nearly_core::{AccountId, Profile};
+
 use crate::auth::WalletKeyCache;
 use crate::generate::{
     DEFAULT_GLOBAL_DAILY, DEFAULT_PER_CALLER_DAILY, GenerateBudget, InMemoryBudget, LlmClient,
-    NoProfiles, ProfileLookup,
+    LookupError, NoProfiles, ProfileLookup,
 };
 use crate::platforms::{MemoryPlatformStore, PlatformClient, PlatformStore};
 use crate::rate_limit::{InMemoryRateLimiter, RateLimiter};
@@ -47,6 +50,36 @@ impl HealthProbe for NoIndex {
             state: "not_started".into(),
             agent_count: None,
             height: None,
+        }
+    }
+}
+
+/// The FastData namespace (custody receiver) when none is configured.
+pub const DEFAULT_NAMESPACE: &str = "contextual.near";
+
+/// [`ProfileLookup`] over the index.
+#[derive(Debug, Clone)]
+pub struct IndexProfiles(pub Arc<Indexer>);
+
+#[async_trait]
+impl ProfileLookup for IndexProfiles {
+    async fn profile(&self, account: &AccountId) -> Result<Option<Profile>, LookupError> {
+        Ok(self.0.read().profile(account.as_str()).cloned())
+    }
+}
+
+/// [`HealthProbe`] over the index: `ready` once the first sync or rebuild finished.
+#[derive(Debug, Clone)]
+pub struct IndexHealth(pub Arc<Indexer>);
+
+#[async_trait]
+impl HealthProbe for IndexHealth {
+    async fn index_status(&self) -> IndexStatus {
+        let graph = self.0.read();
+        IndexStatus {
+            state: "ready".into(),
+            agent_count: Some(u64::try_from(graph.agent_count()).unwrap_or(u64::MAX)),
+            height: Some(graph.height()),
         }
     }
 }
@@ -106,6 +139,9 @@ pub struct AppState {
     pub wallet_keys: Arc<WalletKeyCache>,
     /// Plain settings.
     pub config: Arc<ApiConfig>,
+    /// The materialized social graph every read answers from, and where the API applies its
+    /// own acknowledged writes (read-your-writes). Its namespace is the custody call's receiver.
+    pub index: Arc<Indexer>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -147,7 +183,18 @@ impl AppState {
             access_keys: Arc::new(ImplicitOnly),
             wallet_keys: Arc::new(WalletKeyCache::default()),
             config: Arc::new(ApiConfig::default()),
+            index: Arc::new(Indexer::new(IndexerConfig::new(DEFAULT_NAMESPACE))),
         }
+    }
+
+    /// Serves the graph from `index`; also answers `generate.*` and platform profile lookups
+    /// and `/health`'s index status from it.
+    #[must_use]
+    pub fn with_index(mut self, index: Arc<Indexer>) -> Self {
+        self.profiles = Arc::new(IndexProfiles(index.clone()));
+        self.health = Arc::new(IndexHealth(index.clone()));
+        self.index = index;
+        self
     }
 
     /// Replaces the rate limiter.

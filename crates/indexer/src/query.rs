@@ -68,6 +68,51 @@ impl Graph {
             .is_some_and(|idx| self.node(idx).profile.is_some())
     }
 
+    /// The folded profile blob the account last wrote (the base a `PATCH` applies to), or
+    /// `None` when it has none.
+    #[must_use]
+    pub fn profile(&self, account: &str) -> Option<&nearly_core::Profile> {
+        let idx = self.idx(account)?;
+        self.node(idx).profile.as_ref().map(|rec| &rec.profile)
+    }
+
+    /// Every live key `account` has written (profile, `tag/*`, `cap/*`, follows, endorsements,
+    /// and `hidden/*` when it is the admin), sorted: what a delist null-writes.
+    #[must_use]
+    pub fn keys_of(&self, account: &str) -> Vec<String> {
+        let Some(idx) = self.idx(account) else {
+            return Vec::new();
+        };
+        let mut keys: Vec<String> = self
+            .live_keys()
+            .into_iter()
+            .filter(|(owner, _)| *owner == idx)
+            .map(|(_, key)| key)
+            .collect();
+        keys.sort();
+        keys
+    }
+
+    /// The endorsement `endorser` holds on `target` under `suffix`: `Some(content_hash)` when it
+    /// exists (the inner `None` when it carries no hash), `None` when it does not.
+    #[must_use]
+    pub fn endorsement(
+        &self,
+        endorser: &str,
+        target: &str,
+        suffix: &str,
+    ) -> Option<Option<String>> {
+        let (e, t, s) = (
+            self.idx(endorser)?,
+            self.idx(target)?,
+            self.suffixes.get(suffix)?,
+        );
+        self.node(e)
+            .endorsing
+            .get(&(t, s))
+            .map(|rec| rec.content_hash.as_deref().map(str::to_owned))
+    }
+
     /// The agent record, or `None` when the account has no profile. Hidden agents are still
     /// returned (see [`Graph::is_hidden`]): hiding only removes them from listings.
     #[must_use]
