@@ -1,13 +1,17 @@
 //! The in-memory graph and how writes change it.
 //!
 //! Layout: every account is interned to a `u32` ([`Idx`]) and owns one [`Node`] in a `Vec`.
-//! Follow edges live once as records in the follower's `following` map and as 16-byte order
-//! keys in both endpoints' newest-first sets. Listed agents sit in sorted sets keyed
-//! `(Reverse(seconds), account, idx)`, globally and per tag and capability, so a cursor is
-//! positioned in O(log n) and a page costs O(page).
+//! Follow edges live once as 40-byte records in the follower's `following` list (a `Vec` sorted by
+//! target) and as 16-byte order keys in both endpoints' order lists (`Vec`s sorted oldest first,
+//! read backwards for newest first); endorsements likewise live once under the endorser, sorted by
+//! `(target, suffix)`, with a `suffix -> endorsers` index on the target. Sorted `Vec`s grown by
+//! an eighth at a time (not doubled) keep an edge near its payload size: a follow costs about
+//! 75 bytes where per-account `BTreeMap`/`BTreeSet` nodes cost 280. Listed agents sit in sorted
+//! sets keyed `(Reverse(seconds), account, idx)`, globally and per tag and capability, so a
+//! cursor is positioned in O(log n) and a page costs O(page).
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use nearly_core::{Key, Profile};
@@ -17,6 +21,8 @@ use crate::types::{ApplyStats, Version, Write};
 
 /// An interned account id.
 pub(crate) type Idx = u32;
+/// [`Graph::active_secs`] of an account that is not listed.
+pub(crate) const NOT_LISTED: u64 = u64::MAX;
 /// An interned string (tag, capability path or endorsement suffix).
 pub(crate) type Sym = u32;
 
@@ -55,7 +61,9 @@ impl Interner {
     }
 }
 
-/// Newest-first order key of an edge: 16 bytes.
+/// Newest-first order key of an edge: 16 bytes. Ascending `OrderKey` order is newest first
+/// (ties by account index); order lists store keys in *descending* order (oldest first) so that
+/// the usual write, a new newest edge, is a push at the end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct OrderKey {
     pub(crate) height: Reverse<u64>,
@@ -73,21 +81,84 @@ impl OrderKey {
     }
 }
 
-/// A follow edge, stored once under the follower.
+/// A follow edge, stored once in the follower's `following` list: 40 bytes.
 #[derive(Debug, Clone)]
 pub(crate) struct Edge {
-    pub(crate) version: Version,
+    /// The followed account.
+    pub(crate) to: Idx,
+    pub(crate) position: u32,
+    pub(crate) height: u64,
     pub(crate) at: u64,
     pub(crate) reason: Option<Box<str>>,
 }
 
-/// An endorsement, stored once under the endorser.
+impl Edge {
+    pub(crate) fn version(&self) -> Version {
+        Version::new(self.height, self.position)
+    }
+}
+
+/// An endorsement, stored once in the endorser's `endorsing` list, sorted by `(to, sym)`.
 #[derive(Debug, Clone)]
 pub(crate) struct Endorsement {
+    pub(crate) to: Idx,
+    /// The interned key suffix.
+    pub(crate) sym: Sym,
     pub(crate) version: Version,
     pub(crate) at: u64,
     pub(crate) reason: Option<Box<str>>,
     pub(crate) content_hash: Option<Box<str>>,
+}
+
+/// The payload of a live follow or endorsement write, before it is placed.
+struct EdgeData {
+    version: Version,
+    at: u64,
+    reason: Option<Box<str>>,
+    content_hash: Option<Box<str>>,
+}
+
+/// Makes room for one more element, growing by an eighth (at least 2) instead of doubling:
+/// the graph holds one small list per account and direction, and doubling would leave a third
+/// of them empty on average. Still amortised O(1) per push.
+fn reserve_one<T>(v: &mut Vec<T>) {
+    if v.len() == v.capacity() {
+        v.reserve_exact((v.len() / 8).max(2));
+    }
+}
+
+/// Inserts `key` into an order list (descending `OrderKey`, oldest first).
+fn order_insert(list: &mut Vec<OrderKey>, key: OrderKey) {
+    let pos = list.partition_point(|x| *x > key);
+    if list.get(pos) != Some(&key) {
+        reserve_one(list);
+        list.insert(pos, key);
+    }
+}
+
+/// Removes `key` from an order list, if present.
+fn order_remove(list: &mut Vec<OrderKey>, key: OrderKey) {
+    let pos = list.partition_point(|x| *x > key);
+    if list.get(pos) == Some(&key) {
+        list.remove(pos);
+    }
+}
+
+/// The keys of an order list newest first, starting strictly after `after` (in that order).
+pub(crate) fn newest_first<'a>(
+    list: &'a [OrderKey],
+    after: Option<&OrderKey>,
+) -> std::iter::Rev<std::slice::Iter<'a, OrderKey>> {
+    let end = after.map_or(list.len(), |k| list.partition_point(|x| x > k));
+    list[..end].iter().rev()
+}
+
+/// Inserts `idx` into a sorted list of indexes, if absent.
+fn sorted_insert(list: &mut Vec<Idx>, idx: Idx) {
+    if let Err(pos) = list.binary_search(&idx) {
+        reserve_one(list);
+        list.insert(pos, idx);
+    }
 }
 
 /// The folded profile with its block data.
@@ -155,18 +226,48 @@ pub(crate) struct Node {
     pub(crate) tags: Vec<(Sym, Version)>,
     /// `cap/*` keys this account holds.
     pub(crate) caps: Vec<(Sym, Version)>,
-    /// Outgoing follows by target.
-    pub(crate) following: BTreeMap<Idx, Edge>,
-    /// Outgoing follows, newest first.
-    pub(crate) following_order: BTreeSet<OrderKey>,
-    /// Incoming follows, newest first.
-    pub(crate) followers: BTreeSet<OrderKey>,
-    /// Endorsements given, by (target, suffix).
-    pub(crate) endorsing: BTreeMap<(Idx, Sym), Endorsement>,
-    /// Endorsements received: suffix -> endorsers.
-    pub(crate) endorsed: BTreeMap<Sym, BTreeSet<Idx>>,
+    /// Outgoing follows, sorted by target.
+    pub(crate) following: Vec<Edge>,
+    /// Outgoing follows, oldest first (see [`OrderKey`]).
+    pub(crate) following_order: Vec<OrderKey>,
+    /// Incoming follows, oldest first.
+    pub(crate) followers: Vec<OrderKey>,
+    /// Endorsements given, sorted by `(to, sym)`.
+    pub(crate) endorsing: Vec<Endorsement>,
+    /// Endorsements received: `(suffix, endorsers sorted)`, sorted by suffix symbol.
+    pub(crate) endorsed: Vec<(Sym, Vec<Idx>)>,
     /// Present while the agent is in the sorted sets.
     pub(crate) listed: Option<Listed>,
+}
+
+impl Node {
+    /// The follow edge to `to`.
+    pub(crate) fn edge_to(&self, to: Idx) -> Option<&Edge> {
+        self.following
+            .binary_search_by_key(&to, |e| e.to)
+            .ok()
+            .and_then(|i| self.following.get(i))
+    }
+
+    /// Whether this account follows `to`.
+    pub(crate) fn follows(&self, to: Idx) -> bool {
+        self.following.binary_search_by_key(&to, |e| e.to).is_ok()
+    }
+
+    /// The endorsement of `to` under `sym`.
+    pub(crate) fn endorsement(&self, to: Idx, sym: Sym) -> Option<&Endorsement> {
+        self.endorsing
+            .binary_search_by(|e| (e.to, e.sym).cmp(&(to, sym)))
+            .ok()
+            .and_then(|i| self.endorsing.get(i))
+    }
+
+    /// Every endorsement of `to`, by suffix symbol.
+    pub(crate) fn endorsements_of(&self, to: Idx) -> &[Endorsement] {
+        let lo = self.endorsing.partition_point(|e| e.to < to);
+        let hi = self.endorsing.partition_point(|e| e.to <= to);
+        &self.endorsing[lo..hi]
+    }
 }
 
 /// A write-through entry awaiting confirmation.
@@ -199,6 +300,17 @@ pub(crate) enum Mode {
     },
 }
 
+/// A parsed key with the account and symbol it names interned.
+#[derive(Debug, Clone, Copy)]
+enum Slot {
+    Profile,
+    Tag(Sym),
+    Cap(Sym),
+    Follow(Idx),
+    Endorsing(Idx, Sym),
+    Hidden(Idx),
+}
+
 enum Outcome {
     Applied,
     Stale,
@@ -222,6 +334,10 @@ pub struct Graph {
     /// Profile-blob tag -> accounts whose profile carries it (discover candidates).
     pub(crate) profile_tags: HashMap<Sym, HashSet<Idx>>,
     pub(crate) hidden: HashMap<Idx, Version>,
+    /// Per account: `last_active` seconds while listed, [`NOT_LISTED`] otherwise. A dense copy
+    /// of `Node::listed` that discover reads for thousands of candidates without touching their
+    /// nodes.
+    pub(crate) active_secs: Vec<u64>,
     /// Versions of deleted keys, so an older write arriving late cannot resurrect them.
     pub(crate) tombstones: HashMap<Idx, HashMap<Box<str>, Version>>,
     /// Write-through entries awaiting confirmation.
@@ -244,6 +360,7 @@ impl Graph {
             by_cap: HashMap::new(),
             profile_tags: HashMap::new(),
             hidden: HashMap::new(),
+            active_secs: Vec::new(),
             tombstones: HashMap::new(),
             provisional: HashMap::new(),
             high_water: 0,
@@ -264,6 +381,7 @@ impl Graph {
         let idx = self.accounts.intern(account)?;
         if self.nodes.len() <= idx as usize {
             self.nodes.push(Node::default());
+            self.active_secs.push(NOT_LISTED);
         }
         Some(idx)
     }
@@ -304,18 +422,21 @@ impl Graph {
         let Some(pred) = self.intern_account(&w.predecessor) else {
             return Outcome::Ignored;
         };
+        let Some(slot) = self.resolve(&key) else {
+            return Outcome::Ignored;
+        };
         if !matches!(mode, Mode::Provisional { .. }) {
             self.high_water = self.high_water.max(w.version.height);
         }
         // created_at: the first live profile write, whether or not it is still current.
-        let profile = match (&key, &w.value) {
-            (Key::Profile, Some(value)) => Profile::from_stored(value.clone()),
+        let profile = match (slot, &w.value) {
+            (Slot::Profile, Some(value)) => Profile::from_stored(value.clone()),
             _ => None,
         };
         if profile.is_some() {
             self.note_created(pred, w, mode);
         }
-        let current = self.current_version(pred, &key, &w.key);
+        let current = self.current_version(pred, slot, &w.key);
         let pending = self
             .provisional
             .get(&pred)
@@ -354,7 +475,7 @@ impl Graph {
         }
         self.write_state(
             pred,
-            key,
+            slot,
             &w.key,
             w.value.as_ref(),
             profile,
@@ -364,20 +485,36 @@ impl Graph {
         Outcome::Applied
     }
 
+    /// Parses nothing: interns the account and symbol a parsed key names, once per write.
+    /// `None` only past `u32::MAX` interned strings.
+    fn resolve(&mut self, key: &Key) -> Option<Slot> {
+        Some(match key {
+            Key::Profile => Slot::Profile,
+            Key::Tag(tag) => Slot::Tag(self.tag_syms.intern(tag.as_str())?),
+            Key::Cap(pair) => Slot::Cap(self.cap_syms.intern(&pair.path())?),
+            Key::Follow(target) => Slot::Follow(self.intern_account(target.as_str())?),
+            Key::Endorsing { target, suffix } => Slot::Endorsing(
+                self.intern_account(target.as_str())?,
+                self.suffixes.intern(suffix.as_str())?,
+            ),
+            Key::Hidden(account) => Slot::Hidden(self.intern_account(account.as_str())?),
+        })
+    }
+
     /// Sets the state of `(pred, key)` to `value` at `version`, without any version check.
     #[allow(clippy::too_many_arguments)] // one call site per source; a struct would only rename them
     fn write_state(
         &mut self,
         pred: Idx,
-        key: Key,
+        slot: Slot,
         raw: &str,
         value: Option<&Value>,
         profile: Option<Profile>,
         version: Version,
         at: u64,
     ) {
-        let live = match &key {
-            Key::Profile => profile.is_some(),
+        let live = match slot {
+            Slot::Profile => profile.is_some(),
             _ => value.is_some(),
         };
         if live {
@@ -390,28 +527,25 @@ impl Graph {
                 .or_default()
                 .insert(raw.into(), version);
         }
-        match key {
-            Key::Profile => self.set_profile(pred, profile, version, at),
-            Key::Tag(tag) => self.set_tag(pred, tag.as_str(), live.then_some(version)),
-            Key::Cap(pair) => self.set_cap(pred, &pair.path(), live.then_some(version)),
-            Key::Follow(target) => {
-                let edge = live.then(|| Edge {
-                    version,
-                    at,
-                    reason: string_field(value, "reason"),
-                });
-                self.set_follow(pred, target.as_str(), edge);
-            }
-            Key::Endorsing { target, suffix } => {
-                let endorsement = live.then(|| Endorsement {
-                    version,
-                    at,
-                    reason: string_field(value, "reason"),
+        let data = || EdgeData {
+            version,
+            at,
+            reason: string_field(value, "reason"),
+            content_hash: None,
+        };
+        match slot {
+            Slot::Profile => self.set_profile(pred, profile, version, at),
+            Slot::Tag(sym) => self.set_tag(pred, sym, live.then_some(version)),
+            Slot::Cap(sym) => self.set_cap(pred, sym, live.then_some(version)),
+            Slot::Follow(to) => self.set_follow(pred, to, live.then(data)),
+            Slot::Endorsing(to, sym) => {
+                let e = live.then(|| EdgeData {
                     content_hash: string_field(value, "content_hash"),
+                    ..data()
                 });
-                self.set_endorsement(pred, target.as_str(), suffix.as_str(), endorsement);
+                self.set_endorsement(pred, to, sym, e);
             }
-            Key::Hidden(account) => self.set_hidden(account.as_str(), live.then_some(version)),
+            Slot::Hidden(account) => self.set_hidden(account, live.then_some(version)),
         }
     }
 
@@ -451,31 +585,15 @@ impl Graph {
     }
 
     /// The version the index holds for `(pred, key)`: the live record's or the tombstone's.
-    fn current_version(&self, pred: Idx, key: &Key, raw: &str) -> Option<Version> {
+    fn current_version(&self, pred: Idx, slot: Slot, raw: &str) -> Option<Version> {
         let node = self.node(pred);
-        let live = match key {
-            Key::Profile => node.profile.as_ref().map(|p| p.version),
-            Key::Tag(tag) => self
-                .tag_syms
-                .get(tag.as_str())
-                .and_then(|sym| find(&node.tags, sym)),
-            Key::Cap(pair) => self
-                .cap_syms
-                .get(&pair.path())
-                .and_then(|sym| find(&node.caps, sym)),
-            Key::Follow(target) => self
-                .idx(target.as_str())
-                .and_then(|t| node.following.get(&t))
-                .map(|e| e.version),
-            Key::Endorsing { target, suffix } => self
-                .idx(target.as_str())
-                .zip(self.suffixes.get(suffix.as_str()))
-                .and_then(|k| node.endorsing.get(&k))
-                .map(|e| e.version),
-            Key::Hidden(account) => self
-                .idx(account.as_str())
-                .and_then(|a| self.hidden.get(&a))
-                .copied(),
+        let live = match slot {
+            Slot::Profile => node.profile.as_ref().map(|p| p.version),
+            Slot::Tag(sym) => find(&node.tags, sym),
+            Slot::Cap(sym) => find(&node.caps, sym),
+            Slot::Follow(to) => node.edge_to(to).map(Edge::version),
+            Slot::Endorsing(to, sym) => node.endorsement(to, sym).map(|e| e.version),
+            Slot::Hidden(account) => self.hidden.get(&account).copied(),
         };
         live.or_else(|| self.tombstones.get(&pred).and_then(|m| m.get(raw)).copied())
     }
@@ -497,6 +615,7 @@ impl Graph {
         let name = self.accounts.name(idx).clone();
         let node = &mut self.nodes[idx as usize];
         node.listed = None;
+        self.active_secs[idx as usize] = NOT_LISTED;
         self.all.remove(listed, &name, idx);
         for (sym, _) in &node.tags {
             if let Some(sorted) = self.by_tag.get_mut(sym) {
@@ -518,6 +637,7 @@ impl Graph {
         let name = self.accounts.name(idx).clone();
         let node = &mut self.nodes[idx as usize];
         node.listed = Some(listed);
+        self.active_secs[idx as usize] = listed.last_active;
         self.all.insert(listed, &name, idx);
         for (sym, _) in &node.tags {
             self.by_tag
@@ -563,10 +683,7 @@ impl Graph {
         self.relist(idx);
     }
 
-    fn set_tag(&mut self, idx: Idx, tag: &str, version: Option<Version>) {
-        let Some(sym) = self.tag_syms.intern(tag) else {
-            return;
-        };
+    fn set_tag(&mut self, idx: Idx, sym: Sym, version: Option<Version>) {
         let name = self.accounts.name(idx).clone();
         let node = &mut self.nodes[idx as usize];
         let listed = node.listed;
@@ -574,10 +691,7 @@ impl Graph {
         set_membership(&mut node.tags, sym, version, listed, sorted, &name, idx);
     }
 
-    fn set_cap(&mut self, idx: Idx, path: &str, version: Option<Version>) {
-        let Some(sym) = self.cap_syms.intern(path) else {
-            return;
-        };
+    fn set_cap(&mut self, idx: Idx, sym: Sym, version: Option<Version>) {
         let name = self.accounts.name(idx).clone();
         let node = &mut self.nodes[idx as usize];
         let listed = node.listed;
@@ -585,67 +699,108 @@ impl Graph {
         set_membership(&mut node.caps, sym, version, listed, sorted, &name, idx);
     }
 
-    fn set_follow(&mut self, from: Idx, target: &str, edge: Option<Edge>) {
-        let Some(to) = self.intern_account(target) else {
-            return;
+    fn set_follow(&mut self, from: Idx, to: Idx, data: Option<EdgeData>) {
+        let node = self.node_mut(from);
+        let found = node.following.binary_search_by_key(&to, |e| e.to);
+        let old = match (found, data) {
+            (Ok(i), Some(d)) => {
+                let edge = &mut node.following[i];
+                let old = edge.version();
+                edge.height = d.version.height;
+                edge.position = d.version.position;
+                edge.at = d.at;
+                edge.reason = d.reason;
+                Some(old)
+            }
+            (Ok(i), None) => Some(node.following.remove(i).version()),
+            (Err(i), Some(d)) => {
+                reserve_one(&mut node.following);
+                node.following.insert(
+                    i,
+                    Edge {
+                        to,
+                        position: d.version.position,
+                        height: d.version.height,
+                        at: d.at,
+                        reason: d.reason,
+                    },
+                );
+                None
+            }
+            (Err(_), None) => return,
         };
-        if let Some(old) = self.node_mut(from).following.remove(&to) {
-            self.node_mut(from)
-                .following_order
-                .remove(&OrderKey::new(old.version, to));
-            self.node_mut(to)
-                .followers
-                .remove(&OrderKey::new(old.version, from));
+        if let Some(old) = old {
+            order_remove(
+                &mut self.node_mut(from).following_order,
+                OrderKey::new(old, to),
+            );
+            order_remove(&mut self.node_mut(to).followers, OrderKey::new(old, from));
         }
-        if let Some(edge) = edge {
-            let version = edge.version;
-            let node = self.node_mut(from);
-            node.following.insert(to, edge);
-            node.following_order.insert(OrderKey::new(version, to));
-            self.node_mut(to)
-                .followers
-                .insert(OrderKey::new(version, from));
+        if let Some(version) = self.node(from).edge_to(to).map(Edge::version) {
+            order_insert(
+                &mut self.node_mut(from).following_order,
+                OrderKey::new(version, to),
+            );
+            order_insert(
+                &mut self.node_mut(to).followers,
+                OrderKey::new(version, from),
+            );
         }
     }
 
-    fn set_endorsement(
-        &mut self,
-        from: Idx,
-        target: &str,
-        suffix: &str,
-        endorsement: Option<Endorsement>,
-    ) {
-        let (Some(to), Some(sym)) = (self.intern_account(target), self.suffixes.intern(suffix))
-        else {
-            return;
-        };
-        match endorsement {
-            Some(e) => {
-                self.node_mut(from).endorsing.insert((to, sym), e);
-                self.node_mut(to)
-                    .endorsed
-                    .entry(sym)
-                    .or_default()
-                    .insert(from);
+    fn set_endorsement(&mut self, from: Idx, to: Idx, sym: Sym, data: Option<EdgeData>) {
+        let node = self.node_mut(from);
+        let found = node
+            .endorsing
+            .binary_search_by(|e| (e.to, e.sym).cmp(&(to, sym)));
+        match (found, data) {
+            (Ok(i), Some(d)) => {
+                let e = &mut node.endorsing[i];
+                e.version = d.version;
+                e.at = d.at;
+                e.reason = d.reason;
+                e.content_hash = d.content_hash;
             }
-            None => {
-                if self.node_mut(from).endorsing.remove(&(to, sym)).is_some() {
-                    let node = self.node_mut(to);
-                    if let Some(set) = node.endorsed.get_mut(&sym) {
-                        set.remove(&from);
-                        if set.is_empty() {
-                            node.endorsed.remove(&sym);
-                        }
+            (Err(i), Some(d)) => {
+                reserve_one(&mut node.endorsing);
+                node.endorsing.insert(
+                    i,
+                    Endorsement {
+                        to,
+                        sym,
+                        version: d.version,
+                        at: d.at,
+                        reason: d.reason,
+                        content_hash: d.content_hash,
+                    },
+                );
+                let endorsed = &mut self.node_mut(to).endorsed;
+                match endorsed.binary_search_by_key(&sym, |(s, _)| *s) {
+                    Ok(j) => sorted_insert(&mut endorsed[j].1, from),
+                    Err(j) => {
+                        reserve_one(endorsed);
+                        endorsed.insert(j, (sym, vec![from]));
                     }
                 }
             }
+            (Ok(i), None) => {
+                node.endorsing.remove(i);
+                let endorsed = &mut self.node_mut(to).endorsed;
+                if let Ok(j) = endorsed.binary_search_by_key(&sym, |(s, _)| *s) {
+                    let set = &mut endorsed[j].1;
+                    if let Ok(k) = set.binary_search(&from) {
+                        set.remove(k);
+                    }
+                    if set.is_empty() {
+                        endorsed.remove(j);
+                    }
+                }
+            }
+            (Err(_), None) => {}
         }
     }
 
-    fn set_hidden(&mut self, account: &str, version: Option<Version>) {
-        let Some(idx) = self.intern_account(account) else {
-            return;
-        };
+    fn set_hidden(&mut self, idx: Idx, version: Option<Version>) {
         if let Some(listed) = self.node(idx).listed {
             self.unlist(idx, listed);
         }
@@ -674,16 +829,16 @@ impl Graph {
             for (sym, _) in &node.caps {
                 out.push((idx, format!("cap/{}", self.cap_syms.name(*sym))));
             }
-            for to in node.following.keys() {
-                out.push((idx, format!("graph/follow/{}", self.accounts.name(*to))));
+            for e in &node.following {
+                out.push((idx, format!("graph/follow/{}", self.accounts.name(e.to))));
             }
-            for (to, sym) in node.endorsing.keys() {
+            for e in &node.endorsing {
                 out.push((
                     idx,
                     format!(
                         "endorsing/{}/{}",
-                        self.accounts.name(*to),
-                        self.suffixes.name(*sym)
+                        self.accounts.name(e.to),
+                        self.suffixes.name(e.sym)
                     ),
                 ));
             }
@@ -716,13 +871,13 @@ impl Graph {
             }
             self.clear_provisional(pred, key);
         }
-        let Ok(parsed) = Key::parse(key) else {
+        let Some(slot) = Key::parse(key).ok().and_then(|k| self.resolve(&k)) else {
             return false;
         };
-        let Some(version) = self.current_version(pred, &parsed, key) else {
+        let Some(version) = self.current_version(pred, slot, key) else {
             return false;
         };
-        self.write_state(pred, parsed, key, None, None, version, 0);
+        self.write_state(pred, slot, key, None, None, version, 0);
         true
     }
 

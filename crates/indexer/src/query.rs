@@ -6,9 +6,9 @@ use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Bound;
 
-use nearly_core::{AccountId, Candidate, Tags, Xorshift32, rank_suggestions};
+use nearly_core::{Tag, Tags, Xorshift32};
 
-use crate::graph::{Graph, Idx, ListKey, OrderKey};
+use crate::graph::{Graph, Idx, ListKey, NOT_LISTED, OrderKey, newest_first};
 use crate::types::{
     Activity, ActivityEntry, Agent, AgentPage, AgentSummary, CapabilityCount, Direction,
     DiscoverEntry, EdgeDirection, EdgeEntry, Edges, EndorserEntry, Endorsers, Endorsing,
@@ -108,8 +108,7 @@ impl Graph {
             self.suffixes.get(suffix)?,
         );
         self.node(e)
-            .endorsing
-            .get(&(t, s))
+            .endorsement(t, s)
             .map(|rec| rec.content_hash.as_deref().map(str::to_owned))
     }
 
@@ -142,13 +141,13 @@ impl Graph {
         };
         let node = self.node(v);
         let mut my_endorsements: Vec<String> = node
-            .endorsing
-            .range((t, 0)..=(t, u32::MAX))
-            .map(|((_, sym), _)| self.suffixes.name(*sym).to_string())
+            .endorsements_of(t)
+            .iter()
+            .map(|e| self.suffixes.name(e.sym).to_string())
             .collect();
         my_endorsements.sort();
         ViewerRelation {
-            is_following: node.following.contains_key(&t),
+            is_following: node.follows(t),
             my_endorsements,
         }
     }
@@ -157,7 +156,7 @@ impl Graph {
     #[must_use]
     pub fn is_following(&self, follower: &str, target: &str) -> bool {
         match (self.idx(follower), self.idx(target)) {
-            (Some(f), Some(t)) => self.node(f).following.contains_key(&t),
+            (Some(f), Some(t)) => self.node(f).follows(t),
             _ => false,
         }
     }
@@ -262,35 +261,36 @@ impl Graph {
                 let key = self.idx(c).and_then(|other| {
                     let (from, to) = if incoming { (other, idx) } else { (idx, other) };
                     self.node(from)
-                        .following
-                        .get(&to)
-                        .map(|e| OrderKey::new(e.version, other))
+                        .edge_to(to)
+                        .map(|e| OrderKey::new(e.version(), other))
                 });
                 reset = key.is_none();
                 key
             }
         };
-        let (items, more) = page(set, start.as_ref(), limit);
-        let entries: Vec<FollowEntry> = items
-            .iter()
+        let limit = limit.max(1);
+        let mut keys = newest_first(set, start.as_ref());
+        let entries: Vec<FollowEntry> = keys
+            .by_ref()
+            .take(limit)
             .map(|k| {
                 let (from, to) = if incoming { (k.idx, idx) } else { (idx, k.idx) };
                 self.follow_entry(k.idx, from, to)
             })
             .collect();
-        let next = more
-            .then(|| entries.last().map(|e| e.agent.account_id.clone()))
-            .flatten();
+        let next = keys
+            .next()
+            .and_then(|_| entries.last().map(|e| e.agent.account_id.clone()));
         (entries, next, reset)
     }
 
     fn follow_entry(&self, other: Idx, from: Idx, to: Idx) -> FollowEntry {
-        let edge = self.node(from).following.get(&to);
+        let edge = self.node(from).edge_to(to);
         FollowEntry {
             agent: self.record(other),
             reason: edge.and_then(|e| e.reason.as_deref().map(str::to_owned)),
             at: edge.map_or(0, |e| e.at),
-            at_height: edge.map_or(0, |e| e.version.height),
+            at_height: edge.map_or(0, |e| e.height),
         }
     }
 
@@ -302,12 +302,11 @@ impl Graph {
         if let Some(idx) = self.idx(account) {
             let node = self.node(idx);
             if direction != Direction::Outgoing {
-                for k in &node.followers {
+                for k in newest_first(&node.followers, None) {
                     if edges.len() >= limit {
                         break;
                     }
-                    let mutual =
-                        direction == Direction::Both && node.following.contains_key(&k.idx);
+                    let mutual = direction == Direction::Both && node.follows(k.idx);
                     edges.push(self.edge_entry(
                         k.idx,
                         k.idx,
@@ -321,11 +320,11 @@ impl Graph {
                 }
             }
             if direction != Direction::Incoming {
-                for k in &node.following_order {
+                for k in newest_first(&node.following_order, None) {
                     if edges.len() >= limit {
                         break;
                     }
-                    let mutual = self.node(k.idx).following.contains_key(&idx);
+                    let mutual = self.node(k.idx).follows(idx);
                     if direction == Direction::Both && mutual {
                         continue;
                     }
@@ -340,12 +339,12 @@ impl Graph {
     }
 
     fn edge_entry(&self, other: Idx, from: Idx, to: Idx, direction: EdgeDirection) -> EdgeEntry {
-        let edge = self.node(from).following.get(&to);
+        let edge = self.node(from).edge_to(to);
         EdgeEntry {
             agent: self.record(other),
             direction,
             at: edge.map_or(0, |e| e.at),
-            at_height: edge.map_or(0, |e| e.version.height),
+            at_height: edge.map_or(0, |e| e.height),
         }
     }
 
@@ -358,7 +357,7 @@ impl Graph {
                 let mut entries: Vec<(crate::types::Version, EndorserEntry)> = set
                     .iter()
                     .filter_map(|from| {
-                        let e = self.node(*from).endorsing.get(&(idx, *sym))?;
+                        let e = self.node(*from).endorsement(idx, *sym)?;
                         let s = self.summary(*from);
                         Some((
                             e.version,
@@ -396,11 +395,11 @@ impl Graph {
         if let Some(idx) = self.idx(account) {
             let mut by_target: BTreeMap<Idx, Vec<(crate::types::Version, EndorsingEntry)>> =
                 BTreeMap::new();
-            for ((to, sym), e) in &self.node(idx).endorsing {
-                by_target.entry(*to).or_default().push((
+            for e in &self.node(idx).endorsing {
+                by_target.entry(e.to).or_default().push((
                     e.version,
                     EndorsingEntry {
-                        key_suffix: self.suffixes.name(*sym).to_string(),
+                        key_suffix: self.suffixes.name(e.sym).to_string(),
                         reason: e.reason.as_deref().map(str::to_owned),
                         content_hash: e.content_hash.as_deref().map(str::to_owned),
                         at: e.at,
@@ -467,8 +466,15 @@ impl Graph {
     }
 
     /// `GET /agents/discover`: listed agents other than the viewer and those it follows,
-    /// ranked by [`rank_suggestions`] (shared profile tags, then `last_active`, then account),
-    /// each equal-score tier shuffled with `vrf` when given. At most `limit`.
+    /// ranked as [`nearly_core::rank_suggestions`] ranks them (shared profile tags, then
+    /// `last_active`, then account), each equal-score tier shuffled with `vrf` when given. At most
+    /// `limit`.
+    ///
+    /// Ranking works on interned ids: shared-tag scores are counted from the per-tag profile
+    /// index into one byte per account, tiers are bucketed by score, and only the tiers the page
+    /// reaches are ordered (without a VRF, only the top `limit` of the tier the page cuts into).
+    /// A VRF shuffles each such tier whole, as the reference does, since every position of a
+    /// Fisher-Yates shuffle depends on the whole tier. Records are built for the page only.
     #[must_use]
     pub fn discover(
         &self,
@@ -476,50 +482,86 @@ impl Graph {
         limit: usize,
         vrf: Option<Xorshift32>,
     ) -> Vec<DiscoverEntry> {
+        /// `mark` of the viewer, the accounts it follows and unlisted accounts.
+        const EXCLUDED: u8 = u8::MAX;
+        let mut out = Vec::new();
+        if limit == 0 {
+            return out;
+        }
         let viewer_idx = self.idx(viewer);
-        let viewer_tags: Tags = viewer_idx
-            .and_then(|v| self.node(v).profile.as_ref())
-            .map(|p| p.profile.tags.clone())
-            .unwrap_or_default();
-        let excluded = |idx: Idx| -> bool {
-            Some(idx) == viewer_idx
-                || viewer_idx.is_some_and(|v| self.node(v).following.contains_key(&idx))
-                || self.node(idx).listed.is_none()
-        };
-        // Scored candidates: listed agents sharing at least one profile tag with the viewer.
-        let mut scored: BTreeSet<Idx> = BTreeSet::new();
-        for tag in viewer_tags.iter() {
-            if let Some(set) = self
-                .tag_syms
-                .get(tag.as_str())
-                .and_then(|s| self.profile_tags.get(&s))
-            {
-                scored.extend(set.iter().copied().filter(|i| !excluded(*i)));
+        let viewer_profile = viewer_idx.and_then(|v| self.node(v).profile.as_deref());
+        // Per account: 0 = not scored (yet), 1..=10 = shared tags, EXCLUDED.
+        let mut mark = vec![0u8; self.nodes.len()];
+        if let Some(v) = viewer_idx {
+            for e in &self.node(v).following {
+                mark[e.to as usize] = EXCLUDED;
+            }
+            mark[v as usize] = EXCLUDED;
+        }
+        // tiers[s]: (last_active, idx) of the candidates sharing s tags. Profiles carry at most
+        // 10 distinct tags, so scores fit a byte and the tiers a small array.
+        let mut tiers: Vec<Vec<(u64, Idx)>> = Vec::new();
+        if let Some(p) = viewer_profile {
+            let mut scored: Vec<Idx> = Vec::new();
+            for sym in &p.tag_syms {
+                for &i in self.profile_tags.get(sym).into_iter().flatten() {
+                    let m = &mut mark[i as usize];
+                    if *m == EXCLUDED {
+                        continue;
+                    }
+                    if *m == 0 {
+                        if self.active_secs[i as usize] == NOT_LISTED {
+                            *m = EXCLUDED;
+                            continue;
+                        }
+                        scored.push(i);
+                    }
+                    *m = m.saturating_add(1).min(EXCLUDED - 1);
+                }
+            }
+            for i in scored {
+                let score = usize::from(mark[i as usize]);
+                if tiers.len() <= score {
+                    tiers.resize_with(score + 1, Vec::new);
+                }
+                tiers[score].push((self.active_secs[i as usize], i));
             }
         }
-        let candidates: Vec<Candidate<Idx>> = scored
-            .iter()
-            .filter_map(|idx| {
-                let p = self.node(*idx).profile.as_ref()?;
-                Some(Candidate {
-                    account_id: AccountId::parse(self.accounts.name(*idx)).ok()?,
-                    tags: p.profile.tags.clone(),
-                    last_active: Some(p.at),
-                    payload: *idx,
-                })
-            })
-            .collect();
-        let ranked = rank_suggestions(&viewer_tags, candidates, vrf.clone());
-        let mut out: Vec<DiscoverEntry> = ranked
-            .iter()
-            .take(limit)
-            .map(|s| DiscoverEntry {
-                agent: self.record(s.candidate.payload),
-                score: s.score,
-                reason: s.reason(),
-            })
-            .collect();
-        if out.len() >= limit {
+        let viewer_tags = viewer_profile.map(|p| &p.profile.tags);
+        let mut rng = vrf;
+        for (score, tier) in tiers.iter_mut().enumerate().skip(1).rev() {
+            let need = limit - out.len();
+            if need == 0 {
+                return out;
+            }
+            if tier.is_empty() {
+                continue;
+            }
+            let cmp = |a: &(u64, Idx), b: &(u64, Idx)| {
+                b.0.cmp(&a.0)
+                    .then_with(|| self.accounts.name(a.1).cmp(self.accounts.name(b.1)))
+            };
+            match rng.as_mut() {
+                Some(rng) => {
+                    tier.sort_unstable_by(cmp);
+                    shuffle_tier(tier, rng);
+                }
+                None => {
+                    if tier.len() > need {
+                        tier.select_nth_unstable_by(need - 1, cmp);
+                        tier.truncate(need);
+                    }
+                    tier.sort_unstable_by(cmp);
+                }
+            }
+            out.extend(
+                tier.iter()
+                    .take(need)
+                    .map(|(_, idx)| self.discover_entry(*idx, score, viewer_tags)),
+            );
+        }
+        let need = limit - out.len();
+        if need == 0 {
             return out;
         }
         // The zero-score tier: every other listed agent, in the active order (last_active
@@ -529,45 +571,54 @@ impl Graph {
             .active
             .iter()
             .map(|k| k.2)
-            .filter(|idx| !excluded(*idx) && !scored.contains(idx));
-        let zero: Vec<Idx> = match vrf {
-            None => zero.take(limit - out.len()).collect(),
+            .filter(|idx| mark[*idx as usize] == 0);
+        let zero: Vec<Idx> = match rng {
+            None => zero.take(need).collect(),
             Some(mut rng) => {
-                // Continue the generator where rank_suggestions left it: a tier of n consumed
-                // n - 1 picks.
-                let mut start = 0;
-                while start < ranked.len() {
-                    let score = ranked[start].score;
-                    let end = ranked[start..]
-                        .iter()
-                        .position(|s| s.score != score)
-                        .map_or(ranked.len(), |o| start + o);
-                    for _ in start + 1..end {
-                        rng.next_u32();
-                    }
-                    start = end;
-                }
                 let mut tier: Vec<Idx> = zero.collect();
                 shuffle_tier(&mut tier, &mut rng);
-                tier.truncate(limit - out.len());
+                tier.truncate(need);
                 tier
             }
         };
-        out.extend(zero.into_iter().map(|idx| DiscoverEntry {
-            agent: self.record(idx),
-            score: 0,
-            reason: "New on the network".to_owned(),
-        }));
+        out.extend(
+            zero.into_iter()
+                .map(|idx| self.discover_entry(idx, 0, viewer_tags)),
+        );
         out
+    }
+
+    /// One discover suggestion: the record, the score and the reference's reason string (the
+    /// shared tags in the candidate's tag order).
+    fn discover_entry(&self, idx: Idx, score: usize, viewer_tags: Option<&Tags>) -> DiscoverEntry {
+        let shared: Vec<&str> = match (viewer_tags, self.node(idx).profile.as_deref()) {
+            (Some(viewer), Some(p)) if score > 0 => p
+                .profile
+                .tags
+                .iter()
+                .filter(|t| viewer.contains(t))
+                .map(Tag::as_str)
+                .collect(),
+            _ => Vec::new(),
+        };
+        DiscoverEntry {
+            agent: self.record(idx),
+            score,
+            reason: if shared.is_empty() {
+                "New on the network".to_owned()
+            } else {
+                format!("Shared tags: {}", shared.join(", "))
+            },
+        }
     }
 
     /// `GET /agents/me/activity`: follows of and by `account` strictly after block `after`.
     #[must_use]
     pub fn activity(&self, account: &str, after: Option<u64>) -> Activity {
         let mut high = after;
-        let mut collect = |set: &BTreeSet<OrderKey>| -> Vec<ActivityEntry> {
+        let mut collect = |set: &[OrderKey]| -> Vec<ActivityEntry> {
             let mut out = Vec::new();
-            for k in set {
+            for k in newest_first(set, None) {
                 if after.is_some_and(|a| k.height.0 <= a) {
                     break;
                 }
@@ -594,18 +645,18 @@ impl Graph {
         let mut new_following = collect(&node.following_order);
         for e in &mut new_followers {
             if let Some(f) = self.idx(&e.summary.account_id)
-                && let Some(edge) = self.node(f).following.get(&idx)
+                && let Some(edge) = self.node(f).edge_to(idx)
             {
                 e.at = edge.at;
-                e.at_height = edge.version.height;
+                e.at_height = edge.height;
             }
         }
         for e in &mut new_following {
             if let Some(t) = self.idx(&e.summary.account_id)
-                && let Some(edge) = node.following.get(&t)
+                && let Some(edge) = node.edge_to(t)
             {
                 e.at = edge.at;
-                e.at_height = edge.version.height;
+                e.at_height = edge.height;
             }
         }
         Activity {
@@ -632,8 +683,8 @@ impl Graph {
         let node = self.node(idx);
         let mutual = node
             .following
-            .keys()
-            .filter(|t| self.node(**t).following.contains_key(&idx))
+            .iter()
+            .filter(|e| self.node(e.to).follows(idx))
             .count();
         let profile = node.profile.as_ref();
         let created = profile.and(node.created);
@@ -741,9 +792,9 @@ fn page<'a, K: Ord>(set: &'a BTreeSet<K>, start: Option<&K>, limit: usize) -> (V
 }
 
 /// The reference's intra-tier Fisher-Yates (as `nearly_core::rank_suggestions` applies it),
-/// on interned ids so the zero-score tier, which can be the whole network, costs no clone of
-/// account ids or tags. A test pins it equal to `rank_suggestions`.
-fn shuffle_tier(items: &mut [Idx], rng: &mut Xorshift32) {
+/// on interned ids so a tier, which can be the whole network, costs no clone of account ids or
+/// tags. Tests pin it equal to `rank_suggestions`.
+fn shuffle_tier<T>(items: &mut [T], rng: &mut Xorshift32) {
     let mut j = items.len().saturating_sub(1);
     while j > 0 {
         let n = u32::try_from(j + 1).unwrap_or(u32::MAX);
