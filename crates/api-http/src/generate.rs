@@ -321,17 +321,6 @@ pub trait ProfileLookup: Send + Sync {
     async fn profile(&self, account: &AccountId) -> Result<Option<Profile>, LookupError>;
 }
 
-/// A [`ProfileLookup`] that knows no profiles (until the index is wired).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct NoProfiles;
-
-#[async_trait]
-impl ProfileLookup for NoProfiles {
-    async fn profile(&self, _: &AccountId) -> Result<Option<Profile>, LookupError> {
-        Ok(None)
-    }
-}
-
 /// The profile fields `POST /agents/me/profile/generate` can draft.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProfileField {

@@ -47,7 +47,7 @@ pub fn client_ip(
     peer.map_or_else(|| "unknown".to_owned(), |p| p.ip().to_string())
 }
 
-fn ip_of(parts: &Parts, state: &AppState) -> String {
+pub(crate) fn ip_of(parts: &Parts, state: &AppState) -> String {
     let peer = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
@@ -56,7 +56,7 @@ fn ip_of(parts: &Parts, state: &AppState) -> String {
 }
 
 /// Adds the `X-RateLimit-*` headers of an allowed request to its response.
-fn with_rate_headers(decision: &Decision, response: impl IntoResponse) -> Response {
+pub(crate) fn with_rate_headers(decision: &Decision, response: impl IntoResponse) -> Response {
     let mut response = response.into_response();
     for (name, value) in decision.headers() {
         response.headers_mut().insert(name, value);

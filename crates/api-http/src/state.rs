@@ -14,7 +14,7 @@ use nearly_core::{AccountId, Profile};
 use crate::auth::WalletKeyCache;
 use crate::generate::{
     DEFAULT_GLOBAL_DAILY, DEFAULT_PER_CALLER_DAILY, GenerateBudget, InMemoryBudget, LlmClient,
-    LookupError, NoProfiles, ProfileLookup,
+    LookupError, ProfileLookup,
 };
 use crate::platforms::{MemoryPlatformStore, PlatformClient, PlatformStore};
 use crate::rate_limit::{InMemoryRateLimiter, RateLimiter};
@@ -37,21 +37,6 @@ pub struct IndexStatus {
 pub trait HealthProbe: Send + Sync {
     /// The current status.
     async fn index_status(&self) -> IndexStatus;
-}
-
-/// The placeholder [`HealthProbe`] until the index is wired: `state: "not_started"`.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct NoIndex;
-
-#[async_trait]
-impl HealthProbe for NoIndex {
-    async fn index_status(&self) -> IndexStatus {
-        IndexStatus {
-            state: "not_started".into(),
-            agent_count: None,
-            height: None,
-        }
-    }
 }
 
 /// The FastData namespace (custody receiver) when none is configured.
@@ -142,7 +127,14 @@ pub struct AppState {
     /// The materialized social graph every read answers from, and where the API applies its
     /// own acknowledged writes (read-your-writes). Its namespace is the custody call's receiver.
     pub index: Arc<Indexer>,
+    /// The head height of the source the index follows, when the API can read it synchronously
+    /// (the sandbox ledger). With it, a write waits (briefly) for the index to confirm the
+    /// write's real block instead of applying it provisionally.
+    pub source_head: Option<SourceHead>,
 }
+
+/// Reads the head block height of the source the index follows.
+pub type SourceHead = Arc<dyn Fn() -> u64 + Send + Sync>;
 
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -165,6 +157,7 @@ impl AppState {
 
     /// Like [`AppState::new`], with every clock-driven default built on `clock`.
     pub fn with_clock_defaults(custody: Arc<dyn Custody>, clock: Arc<dyn Clock>) -> Self {
+        let index = Arc::new(Indexer::new(IndexerConfig::new(DEFAULT_NAMESPACE)));
         Self {
             custody,
             rate_limiter: Arc::new(InMemoryRateLimiter::new(clock.clone())),
@@ -176,15 +169,23 @@ impl AppState {
                 DEFAULT_PER_CALLER_DAILY,
                 DEFAULT_GLOBAL_DAILY,
             )),
-            profiles: Arc::new(NoProfiles),
-            health: Arc::new(NoIndex),
+            profiles: Arc::new(IndexProfiles(index.clone())),
+            health: Arc::new(IndexHealth(index.clone())),
             clock,
             nonces: Arc::new(InMemoryNonceStore::default()),
             access_keys: Arc::new(ImplicitOnly),
             wallet_keys: Arc::new(WalletKeyCache::default()),
             config: Arc::new(ApiConfig::default()),
-            index: Arc::new(Indexer::new(IndexerConfig::new(DEFAULT_NAMESPACE))),
+            index,
+            source_head: None,
         }
+    }
+
+    /// Sets the source-head reader (see [`AppState::source_head`]).
+    #[must_use]
+    pub fn with_source_head(mut self, head: SourceHead) -> Self {
+        self.source_head = Some(head);
+        self
     }
 
     /// Serves the graph from `index`; also answers `generate.*` and platform profile lookups

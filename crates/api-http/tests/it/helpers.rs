@@ -70,6 +70,7 @@ pub(crate) struct TestApp {
     pub state: AppState,
     pub clock: Arc<ManualClock>,
     pub custody: Arc<CountingCustody>,
+    _stop: tokio::sync::oneshot::Sender<()>,
     _dir: tempfile::TempDir,
 }
 
@@ -84,7 +85,7 @@ impl TestApp {
         .unwrap();
         let local = LocalCustody::open(
             dir.path(),
-            ledger,
+            ledger.clone(),
             nearly_sandbox::SystemClock,
             Config::default(),
         )
@@ -94,11 +95,27 @@ impl TestApp {
             resolves: AtomicUsize::new(0),
         });
         let clock = Arc::new(ManualClock::new(T0_MS));
-        let state = AppState::with_clock_defaults(custody.clone(), clock.clone());
+        // The index follows the ledger as the sandbox server's does; writes wait for it.
+        let index = Arc::new(indexer::Indexer::new(indexer::IndexerConfig::new(
+            "contextual.near",
+        )));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(indexer::follow_ledger(
+            index.clone(),
+            ledger.clone(),
+            async move {
+                let _ = stopped.await;
+            },
+        ));
+        let head = ledger.clone();
+        let state = AppState::with_clock_defaults(custody.clone(), clock.clone())
+            .with_index(index)
+            .with_source_head(Arc::new(move || head.head().block_height));
         Self {
             state,
             clock,
             custody,
+            _stop: stop,
             _dir: dir,
         }
     }

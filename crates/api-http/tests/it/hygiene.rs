@@ -23,7 +23,8 @@ async fn health_is_enveloped_and_carries_a_request_id() {
     assert_eq!(r.body["success"], true);
     assert_eq!(r.body["data"]["status"], "ok");
     assert_eq!(r.body["data"]["version"], env!("CARGO_PKG_VERSION"));
-    assert_eq!(r.body["data"]["index"]["state"], "not_started");
+    assert_eq!(r.body["data"]["index"]["state"], "ready");
+    assert_eq!(r.body["data"]["agent_count"], 0);
     assert!(r.body.get("warnings").is_none());
     assert!(r.headers.get("x-request-id").is_some());
 

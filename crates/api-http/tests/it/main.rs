@@ -6,6 +6,7 @@
 
 mod auth;
 mod generate;
+mod graph;
 mod helpers;
 mod hygiene;
 mod platforms;
