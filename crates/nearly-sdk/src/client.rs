@@ -1,7 +1,7 @@
 //! The client: configuration, request plumbing, response decoding and the retry loop.
 //!
-//! The endpoint methods live in [`crate::api`]; the state checks that precede re-sending a
-//! mutation after an ambiguous failure live in [`crate::recover`].
+//! The endpoint methods are in the private `api` module; the state checks that precede
+//! re-sending a mutation after an ambiguous failure are in the private `recover` module.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -1,5 +1,5 @@
 //! Custody wallets: registration (saved to the credentials file) and NEP-413 claim signing,
-//! through any [`Custody`] (the real [`HttpOutLayer`](outlayer_client::HttpOutLayer) or the
+//! through any [`Custody`] (the real [`HttpOutLayer`] or the
 //! sandbox's emulator at `{server}/outlayer`).
 
 use nep413::Clock;

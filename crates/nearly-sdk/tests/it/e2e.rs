@@ -1,0 +1,1 @@
+//! End-to-end against the sandbox server (added when `nearly-server` builds).
