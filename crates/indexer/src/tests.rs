@@ -524,3 +524,244 @@ fn profile_that_is_not_an_object_removes_the_profile() {
         (Some(3), Some(8))
     );
 }
+
+#[test]
+fn profile_accessor_returns_the_folded_blob() {
+    let ix = small();
+    ix.apply_writes(&[w(
+        "bob.near",
+        "profile",
+        Some(
+            json!({"name": "Bob 2", "tags": ["Rust", "rust", "x"], "follower_count": 7,
+                    "capabilities": {"skills": ["audit"]}, "website": "https://b.example"}),
+        ),
+        7,
+    )]);
+    let g = ix.read();
+    let bob = g.profile("bob.near").unwrap();
+    assert_eq!(bob.name.as_deref(), Some("Bob 2"));
+    let tags: Vec<&str> = bob.tags.iter().map(|t| t.as_str()).collect();
+    assert_eq!(tags, ["rust", "x"], "normalised and deduplicated");
+    assert_eq!(bob.capabilities["skills"], json!(["audit"]));
+    assert_eq!(bob.extra.get("website"), Some(&json!("https://b.example")));
+    assert!(
+        bob.extra.get("follower_count").is_none(),
+        "derived fields dropped"
+    );
+    assert!(g.profile("nobody.near").is_none());
+    drop(g);
+    // An account known only as a follow target, and a deleted profile, have none.
+    ix.apply_writes(&[
+        w("bob.near", "graph/follow/ghost.near", Some(json!({})), 8),
+        w("carol.near", "profile", None, 9),
+    ]);
+    let g = ix.read();
+    assert!(g.profile("ghost.near").is_none());
+    assert!(g.profile("carol.near").is_none());
+    assert_eq!(
+        g.profile("alice.near").unwrap().name.as_deref(),
+        Some("Alice")
+    );
+}
+
+#[test]
+fn keys_of_lists_every_live_key_sorted() {
+    let ix = small();
+    ix.apply_writes(&[
+        w("alice.near", "tag/rust", Some(json!(true)), 7),
+        w("alice.near", "cap/skills/audit", Some(json!(true)), 8),
+        w(
+            "alice.near",
+            "endorsing/bob.near/tags/rust",
+            Some(json!({})),
+            9,
+        ),
+        w("alice.near", "graph/follow/carol.near", Some(json!({})), 10),
+        w("alice.near", "graph/follow/carol.near", None, 11),
+        w("alice.near", "settings/theme", Some(json!("dark")), 12),
+        w("admin.near", "hidden/bob.near", Some(json!(true)), 13),
+        w("admin.near", "hidden/carol.near", Some(json!(true)), 14),
+        w("admin.near", "hidden/carol.near", None, 15),
+    ]);
+    let g = ix.read();
+    assert_eq!(
+        g.keys_of("alice.near"),
+        [
+            "cap/skills/audit",
+            "endorsing/bob.near/tags/rust",
+            "graph/follow/bob.near",
+            "profile",
+            "tag/rust",
+        ],
+        "deleted and foreign keys are not live keys"
+    );
+    assert_eq!(
+        g.keys_of("carol.near"),
+        ["graph/follow/alice.near", "profile"]
+    );
+    assert_eq!(g.keys_of("admin.near"), ["hidden/bob.near"]);
+    assert!(g.keys_of("nobody.near").is_empty());
+    drop(g);
+    // After a delist (every key null-written) nothing is left.
+    let keys = ix.read().keys_of("alice.near");
+    let deletes: Vec<Write> = keys.iter().map(|k| w("alice.near", k, None, 20)).collect();
+    ix.apply_writes(&deletes);
+    let g = ix.read();
+    assert!(g.keys_of("alice.near").is_empty());
+    assert!(g.agent("alice.near").is_none());
+    assert!(!g.is_following("alice.near", "bob.near"));
+}
+
+#[test]
+fn endorsement_accessor_distinguishes_absent_from_hashless() {
+    let ix = small();
+    ix.apply_writes(&[
+        w(
+            "bob.near",
+            "endorsing/alice.near/tags/rust",
+            Some(json!({"content_hash": "sha256:abc", "reason": "good"})),
+            7,
+        ),
+        w(
+            "bob.near",
+            "endorsing/alice.near/trusted",
+            Some(json!({"reason": "no hash"})),
+            8,
+        ),
+        w(
+            "carol.near",
+            "endorsing/alice.near/tags/rust",
+            Some(json!({"content_hash": ""})),
+            9,
+        ),
+    ]);
+    let g = ix.read();
+    assert_eq!(
+        g.endorsement("bob.near", "alice.near", "tags/rust"),
+        Some(Some("sha256:abc".to_owned()))
+    );
+    assert_eq!(
+        g.endorsement("bob.near", "alice.near", "trusted"),
+        Some(None)
+    );
+    assert_eq!(
+        g.endorsement("carol.near", "alice.near", "tags/rust"),
+        Some(None),
+        "an empty hash is no hash"
+    );
+    // The other direction, another suffix, unknown accounts and an unknown suffix: none.
+    assert_eq!(g.endorsement("alice.near", "bob.near", "tags/rust"), None);
+    assert_eq!(g.endorsement("carol.near", "alice.near", "trusted"), None);
+    assert_eq!(
+        g.endorsement("nobody.near", "alice.near", "tags/rust"),
+        None
+    );
+    assert_eq!(g.endorsement("bob.near", "nobody.near", "tags/rust"), None);
+    assert_eq!(g.endorsement("bob.near", "alice.near", "never/used"), None);
+    drop(g);
+    ix.apply_writes(&[
+        w("bob.near", "endorsing/alice.near/tags/rust", None, 10),
+        // An older write arriving late does not bring it back.
+        w(
+            "bob.near",
+            "endorsing/alice.near/tags/rust",
+            Some(json!({"content_hash": "old"})),
+            6,
+        ),
+    ]);
+    let g = ix.read();
+    assert_eq!(g.endorsement("bob.near", "alice.near", "tags/rust"), None);
+    assert_eq!(
+        g.endorsement("bob.near", "alice.near", "trusted"),
+        Some(None)
+    );
+}
+
+/// Discover pages (every limit, with and without a VRF) equal the first `limit` suggestions of
+/// `rank_suggestions` over every candidate: the page cut inside a tier, the top-k selection and
+/// the whole-tier shuffles must not change the order.
+#[test]
+fn discover_pages_equal_the_reference_ranking_cut_to_the_limit() {
+    use nearly_core::{AccountId, Candidate, Tags, Xorshift32, rank_suggestions};
+    const TAGS: [&str; 5] = ["a", "b", "c", "d", "e"];
+    let ix = indexer();
+    let mut seed = 0x2545_f491_u32;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 17;
+        seed ^= seed << 5;
+        seed
+    };
+    let mut writes = Vec::new();
+    let n = 120u64;
+    for i in 0..n {
+        let tags: Vec<&str> = TAGS.iter().copied().filter(|_| next() % 3 == 0).collect();
+        // Few distinct heights and seconds: many last_active ties, broken by account.
+        let height = 1 + u64::from(next() % 6);
+        let mut write = w(
+            &format!("a{i:03}.near"),
+            "profile",
+            profile("x", &tags),
+            height,
+        );
+        write.version.position = u32::try_from(i).unwrap();
+        writes.push(write);
+    }
+    for i in 0..n {
+        if next() % 4 == 0 {
+            let t = next() % 120;
+            writes.push(w(
+                &format!("a{i:03}.near"),
+                &format!("graph/follow/a{t:03}.near"),
+                Some(json!({})),
+                10,
+            ));
+        }
+    }
+    writes.push(w("admin.near", "hidden/a007.near", Some(json!(true)), 11));
+    ix.apply_writes(&writes);
+    let g = ix.read();
+    for viewer in [
+        "a000.near",
+        "a001.near",
+        "a002.near",
+        "a050.near",
+        "nobody.near",
+    ] {
+        let viewer_tags = g
+            .agent(viewer)
+            .map(|a| Tags::parse(a.tags.iter().map(String::as_str)).unwrap())
+            .unwrap_or_default();
+        let candidates: Vec<Candidate<()>> = (0..n)
+            .map(|i| format!("a{i:03}.near"))
+            .filter(|c| c != viewer && !g.is_following(viewer, c) && !g.is_hidden(c))
+            .map(|c| {
+                let a = g.agent(&c).unwrap();
+                Candidate {
+                    account_id: AccountId::parse(&c).unwrap(),
+                    tags: Tags::parse(a.tags.iter().map(String::as_str)).unwrap(),
+                    last_active: a.last_active,
+                    payload: (),
+                }
+            })
+            .collect();
+        for vrf in [None, Some(1u32), Some(0xdead_beef), Some(42)] {
+            let reference =
+                rank_suggestions(&viewer_tags, candidates.clone(), vrf.map(Xorshift32::new));
+            for limit in [1, 2, 3, 5, 10, 25, 60, 200] {
+                let want: Vec<(String, usize, String)> = reference
+                    .iter()
+                    .take(limit)
+                    .map(|s| (s.candidate.account_id.to_string(), s.score, s.reason()))
+                    .collect();
+                let got: Vec<(String, usize, String)> = g
+                    .discover(viewer, limit, vrf.map(Xorshift32::new))
+                    .into_iter()
+                    .map(|d| (d.agent.account_id, d.score, d.reason))
+                    .collect();
+                assert_eq!(got, want, "viewer {viewer}, vrf {vrf:?}, limit {limit}");
+            }
+        }
+    }
+    assert!(g.discover("a000.near", 0, None).is_empty());
+}

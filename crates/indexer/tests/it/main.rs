@@ -7,5 +7,6 @@
 mod helpers;
 mod model;
 mod pull;
+mod pull_http;
 mod push;
 mod write_through;
