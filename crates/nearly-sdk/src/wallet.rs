@@ -3,8 +3,9 @@
 //! sandbox's emulator at `{server}/outlayer`).
 
 use nep413::Clock;
+pub use outlayer_client::HttpOutLayer;
 use outlayer_client::wire::{BalanceResponse, RegisterResponse, SignMessageRequest};
-use outlayer_client::{Custody, CustodyAuth, HttpConfig, HttpOutLayer};
+use outlayer_client::{Custody, CustodyAuth, HttpConfig};
 use serde_json::{Map, Value, json};
 
 use crate::credentials::{AccountCredentials, CredentialsStore, SaveOutcome};
