@@ -31,6 +31,8 @@
 //! # }
 //! ```
 
+#![recursion_limit = "512"] // the OpenAPI schema table is one large `json!`
+
 pub mod auth;
 pub mod error;
 pub mod extract;
@@ -38,6 +40,7 @@ pub mod generate;
 mod graph;
 pub mod hygiene;
 mod mutate;
+pub mod openapi;
 pub mod platforms;
 pub mod rate_limit;
 mod routes;
@@ -48,7 +51,7 @@ use std::net::SocketAddr;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, patch, post};
+use axum::routing::get;
 
 pub use auth::{Caller, CallerKind, Mutator, OptionalCaller, WalletKeyCache};
 pub use error::{ApiError, ApiResult, Envelope, ok};
@@ -67,54 +70,10 @@ pub use state::{
     ApiConfig, AppState, DEFAULT_NAMESPACE, HealthProbe, IndexHealth, IndexProfiles, IndexStatus,
 };
 
-/// The API's routes under `/api/v1`, plus `/skill.md`, with the request-hygiene layers.
+/// The API's routes under `/api/v1` (exactly [`openapi::operations`]), plus `/skill.md`, with
+/// the request-hygiene layers.
 pub fn router(state: AppState) -> Router {
-    let api = Router::new()
-        .route("/health", get(routes::health))
-        .route("/skill.md", get(routes::skill_md))
-        .route("/verify-claim", post(routes::verify_claim))
-        .route("/platforms", get(routes::list_platforms))
-        .route("/agents/me/platforms", post(routes::register_platforms))
-        .route("/agents", get(graph::list_agents))
-        .route("/agents/me", get(graph::me).delete(mutate::delist))
-        .route("/agents/me/profile", patch(mutate::update_profile))
-        .route("/agents/me/heartbeat", post(mutate::heartbeat))
-        .route("/agents/me/network", get(graph::network))
-        .route("/agents/me/activity", get(graph::activity))
-        .route("/agents/discover", get(graph::discover))
-        .route("/agents/{account_id}", get(graph::get_agent))
-        .route(
-            "/agents/{account_id}/follow",
-            post(mutate::follow).delete(mutate::unfollow),
-        )
-        .route(
-            "/agents/{account_id}/endorse",
-            post(mutate::endorse).delete(mutate::unendorse),
-        )
-        .route("/agents/{account_id}/followers", get(graph::followers))
-        .route("/agents/{account_id}/following", get(graph::following))
-        .route("/agents/{account_id}/edges", get(graph::edges))
-        .route("/agents/{account_id}/endorsers", get(graph::endorsers))
-        .route("/agents/{account_id}/endorsing", get(graph::endorsing))
-        .route("/tags", get(graph::tags))
-        .route("/capabilities", get(graph::capabilities))
-        .route("/admin/hidden", get(graph::list_hidden))
-        .route(
-            "/admin/hidden/{account_id}",
-            post(mutate::hide).delete(mutate::unhide),
-        )
-        .route(
-            "/agents/me/profile/generate",
-            post(routes::generate_profile),
-        )
-        .route(
-            "/agents/{account_id}/follow/generate",
-            post(routes::generate_follow),
-        )
-        .route(
-            "/agents/{account_id}/endorse/generate",
-            post(routes::generate_endorse),
-        );
+    let api = openapi::api_routes();
     Router::new()
         .nest("/api/v1", api)
         .route("/skill.md", get(routes::skill_md))

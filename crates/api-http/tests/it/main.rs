@@ -9,6 +9,7 @@ mod generate;
 mod graph;
 mod helpers;
 mod hygiene;
+mod openapi;
 mod platforms;
 mod rate_limits;
 mod verify_claim;
