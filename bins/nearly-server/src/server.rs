@@ -1,0 +1,387 @@
+//! [`Server`]: opens storage, builds the index, picks the implementations behind
+//! [`api_http::AppState`] and serves the router until shut down.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use api_http::{
+    ApiConfig, AppState, FilePlatformStore, MarketClient, NearFmClient, OpenAiCompatible,
+};
+use fastdata_client::{FastDataRead, HttpFastData};
+use indexer::{ApplyStats, Indexer, IndexerConfig, IndexerError};
+use nearly_sandbox::{Clock, Ledger, SystemClock};
+use nep413::AccessKeys;
+use nep413::rpc::RpcAccessKeys;
+use outlayer_client::{Custody, HttpOutLayer};
+use sandbox_custody::LocalCustody;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::config::{Config, Mode};
+use crate::error::ServerError;
+use crate::telemetry;
+
+/// The sandbox ledger's file inside the data dir.
+pub const LEDGER_FILE: &str = "ledger.redb";
+
+/// A background task that keeps the index current, stopped by [`Server::shutdown`].
+struct Background {
+    name: &'static str,
+    handle: JoinHandle<Result<(), IndexerError>>,
+}
+
+/// A running server: the HTTP listener plus the task that keeps the index current.
+///
+/// Dropping it without [`Server::shutdown`] also stops everything, but without waiting.
+pub struct Server {
+    local_addr: SocketAddr,
+    mode: Mode,
+    stop: watch::Sender<bool>,
+    http: JoinHandle<std::io::Result<()>>,
+    background: Vec<Background>,
+    /// The sandbox ledger, released last on shutdown.
+    ledger: Option<Ledger>,
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("local_addr", &self.local_addr)
+            .field("mode", &self.mode)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the mode-specific half of start-up hands back.
+struct Backend {
+    custody: Arc<dyn Custody>,
+    /// The sandbox's wire-compatible FastData and custody routers (sandbox mode only).
+    sandbox_routes: Option<(Ledger, LocalCustody)>,
+    background: Background,
+}
+
+impl Server {
+    /// Opens storage, rebuilds the index, binds, starts serving in a background tokio task.
+    ///
+    /// # Errors
+    ///
+    /// An invalid configuration, storage that cannot be opened (for instance a data dir
+    /// already used by a running server), an index bootstrap failure (ledger rebuild, or the
+    /// first FastData sync in production mode), or an address that cannot be bound.
+    pub async fn start(config: Config) -> Result<Server, ServerError> {
+        let mode = config.validate()?;
+        let listener =
+            TcpListener::bind(config.listen)
+                .await
+                .map_err(|source| ServerError::Bind {
+                    addr: config.listen,
+                    source,
+                })?;
+        let local_addr = listener.local_addr().map_err(|source| ServerError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+
+        let http_client = reqwest::Client::builder()
+            .build()
+            .map_err(|e| client_error("http")(e.to_string()))?;
+        let data_dir = config.data_dir.clone();
+        let platform_store =
+            tokio::task::spawn_blocking(move || FilePlatformStore::open(&data_dir))
+                .await
+                .map_err(join_error("open platform store"))??;
+
+        let index = Arc::new(Indexer::new(indexer_config(&config)));
+        let (stop, _) = watch::channel(false);
+        let backend = match mode {
+            Mode::Sandbox => start_sandbox(&config, &index, &stop).await?,
+            Mode::Production => start_production(&config, &index, &stop).await?,
+        };
+
+        let mut state = AppState::new(backend.custody)
+            .with_index(index)
+            .with_platform_store(Arc::new(platform_store))
+            .with_access_keys(access_keys(&config, &http_client))
+            .with_config(ApiConfig {
+                trust_forwarded_for: config.trust_forwarded_for,
+                ..ApiConfig::default()
+            });
+        if let Some(url) = &config.market_url {
+            state = state.with_platform_client(Arc::new(MarketClient::new(
+                url.as_str(),
+                http_client.clone(),
+            )));
+        }
+        if let Some(url) = &config.nearfm_url {
+            state = state.with_platform_client(Arc::new(NearFmClient::new(
+                url.as_str(),
+                http_client.clone(),
+            )));
+        }
+        if let (Some(url), Some(model)) = (&config.llm_url, &config.llm_model) {
+            let key = config
+                .llm_api_key
+                .as_ref()
+                .map(|k| k.expose().to_owned())
+                .unwrap_or_default();
+            state = state.with_llm(Arc::new(OpenAiCompatible::new(
+                url.as_str(),
+                model.as_str(),
+                key,
+                http_client.clone(),
+            )));
+        }
+
+        let mut app = api_http::router(state);
+        let mut ledger = None;
+        if let Some((sandbox_ledger, custody)) = backend.sandbox_routes {
+            app = app
+                .nest_service(
+                    "/fastdata",
+                    nearly_sandbox::fastdata_api::router(sandbox_ledger.clone())
+                        .layer(axum::middleware::from_fn(telemetry::request_span)),
+                )
+                .nest(
+                    "/outlayer",
+                    sandbox_custody::router(custody)
+                        .layer(axum::middleware::from_fn(telemetry::request_span)),
+                );
+            ledger = Some(sandbox_ledger);
+        }
+
+        let http = tokio::spawn(api_http::run(listener, app, stopped(stop.subscribe())));
+        tracing::info!(
+            address = %local_addr,
+            mode = ?mode,
+            data_dir = %config.data_dir.display(),
+            namespace = %config.namespace,
+            "nearly-server listening"
+        );
+        Ok(Server {
+            local_addr,
+            mode,
+            stop,
+            http,
+            background: vec![backend.background],
+            ledger,
+        })
+    }
+
+    /// The address the server listens on (the real port when configured with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// "http://{local_addr}"
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.local_addr)
+    }
+
+    /// Graceful: stop accepting, finish in-flight requests, stop background tasks, flush storage.
+    ///
+    /// Every sandbox commit is already durable when it is acknowledged (the ledger and custody
+    /// store fsync each transaction); shutting down releases their files, so the same data dir
+    /// can be opened again as soon as this returns.
+    ///
+    /// # Errors
+    ///
+    /// The HTTP server or a background task failed while running (everything is stopped
+    /// anyway).
+    pub async fn shutdown(self) -> Result<(), ServerError> {
+        tracing::info!("shutting down: no new connections, finishing in-flight requests");
+        self.stop.send_replace(true);
+        let mut first_error = match self.http.await {
+            Ok(Ok(())) => None,
+            Ok(Err(e)) => Some(ServerError::Serve(e)),
+            Err(e) => Some(join_error("http")(e)),
+        };
+        for task in self.background {
+            let outcome = match task.handle.await {
+                Ok(Ok(())) => None,
+                Ok(Err(e)) => Some(ServerError::Task {
+                    task: task.name,
+                    message: e.to_string(),
+                }),
+                Err(e) => Some(join_error(task.name)(e)),
+            };
+            first_error = first_error.or(outcome);
+        }
+        drop(self.ledger);
+        tracing::info!("stopped");
+        first_error.map_or(Ok(()), Err)
+    }
+}
+
+/// Sandbox: the durable ledger and local custody in the data dir, the index rebuilt from the
+/// ledger and then pushed every commit.
+async fn start_sandbox(
+    config: &Config,
+    index: &Arc<Indexer>,
+    stop: &watch::Sender<bool>,
+) -> Result<Backend, ServerError> {
+    let dir = config.data_dir.clone();
+    let rebuild_index = index.clone();
+    let (ledger, custody, stats, elapsed) = tokio::task::spawn_blocking(move || {
+        let (ledger, custody) = open_sandbox(&dir)?;
+        let started = Instant::now();
+        let stats = indexer::rebuild_from_ledger(&rebuild_index, &ledger)?;
+        Ok::<_, ServerError>((ledger, custody, stats, started.elapsed()))
+    })
+    .await
+    .map_err(join_error("open the sandbox"))??;
+    log_rebuild(&ledger, index, stats, elapsed);
+
+    let follower = tokio::spawn(log_failure(
+        "ledger follower",
+        indexer::follow_ledger(index.clone(), ledger.clone(), stopped(stop.subscribe())),
+    ));
+    let custody_dyn: Arc<dyn Custody> = Arc::new(custody.clone());
+    Ok(Backend {
+        custody: custody_dyn,
+        sandbox_routes: Some((ledger, custody)),
+        background: Background {
+            name: "ledger follower",
+            handle: follower,
+        },
+    })
+}
+
+/// Opens the ledger and custody store in `dir` (blocking).
+fn open_sandbox(dir: &Path) -> Result<(Ledger, LocalCustody), ServerError> {
+    std::fs::create_dir_all(dir).map_err(|source| ServerError::DataDir {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let path: PathBuf = dir.join(LEDGER_FILE);
+    let ledger =
+        Ledger::open(&path, SystemClock).map_err(|source| ServerError::Ledger { path, source })?;
+    let custody = LocalCustody::open(
+        dir,
+        ledger.clone(),
+        SystemClock,
+        sandbox_custody::Config::default(),
+    )
+    .map_err(|source| ServerError::Custody {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    Ok((ledger, custody))
+}
+
+fn log_rebuild(ledger: &Ledger, index: &Indexer, stats: ApplyStats, elapsed: Duration) {
+    let entries = stats.applied + stats.stale + stats.ignored;
+    tracing::info!(
+        transactions = ledger.head().block_height,
+        entries,
+        applied = stats.applied,
+        agents = index.read().agent_count(),
+        elapsed_ms = elapsed.as_millis(),
+        "index rebuilt from the sandbox ledger"
+    );
+}
+
+/// Production: FastData reads and OutLayer custody over HTTP; one sync before serving, then a
+/// re-scan every pull interval.
+async fn start_production(
+    config: &Config,
+    index: &Arc<Indexer>,
+    stop: &watch::Sender<bool>,
+) -> Result<Backend, ServerError> {
+    let (Some(fastdata_url), Some(custody_url)) = (&config.fastdata_url, &config.custody_url)
+    else {
+        return Err(ServerError::Config(
+            "production mode needs --fastdata-url and --custody-url".into(),
+        ));
+    };
+    let fastdata = HttpFastData::new(
+        fastdata_url.as_str(),
+        config.namespace.clone(),
+        fastdata_client::HttpConfig::default(),
+    )
+    .map_err(|e| client_error("fastdata")(e.to_string()))?;
+    let custody = HttpOutLayer::new(custody_url.as_str(), outlayer_client::HttpConfig::default())
+        .map_err(|e| client_error("custody")(e.to_string()))?;
+
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let started = Instant::now();
+    let report = indexer::sync_once(index, &fastdata, clock.now_ns()).await?;
+    tracing::info!(
+        rows = report.rows,
+        applied = report.stats.applied,
+        agents = index.read().agent_count(),
+        elapsed_ms = started.elapsed().as_millis(),
+        "index bootstrapped from FastData"
+    );
+
+    let interval = config.pull_interval();
+    let source: Arc<dyn FastDataRead> = Arc::new(fastdata);
+    let loop_index = index.clone();
+    let mut wait = stop.subscribe();
+    let until_stop = stopped(stop.subscribe());
+    let puller = tokio::spawn(async move {
+        // The first pull happened above; the loop's own first pull waits one interval.
+        tokio::select! {
+            () = tokio::time::sleep(interval) => {}
+            _ = wait.wait_for(|stop| *stop) => return Ok(()),
+        }
+        indexer::pull_loop(loop_index, source, clock, interval, until_stop).await;
+        Ok(())
+    });
+    Ok(Backend {
+        custody: Arc::new(custody),
+        sandbox_routes: None,
+        background: Background {
+            name: "pull loop",
+            handle: puller,
+        },
+    })
+}
+
+fn indexer_config(config: &Config) -> IndexerConfig {
+    let base = IndexerConfig::new(config.namespace.clone());
+    match &config.admin_account {
+        Some(admin) => base.with_admin(admin.clone()),
+        None => base,
+    }
+}
+
+/// NEAR RPC key lookups when configured, otherwise implicit accounts only.
+fn access_keys(config: &Config, http: &reqwest::Client) -> Arc<dyn AccessKeys> {
+    match &config.rpc_url {
+        Some(url) => Arc::new(RpcAccessKeys::with_client(http.clone(), url.as_str())),
+        None => Arc::new(nep413::ImplicitOnly),
+    }
+}
+
+/// Resolves once the stop flag is set (or the server is dropped).
+async fn stopped(mut stop: watch::Receiver<bool>) {
+    // An error means the sender is gone: the server was dropped, so stop too.
+    let _ = stop.wait_for(|stop| *stop).await;
+}
+
+/// Logs a background task's failure when it happens, not only at shutdown.
+async fn log_failure(
+    name: &'static str,
+    task: impl Future<Output = Result<(), IndexerError>>,
+) -> Result<(), IndexerError> {
+    let outcome = task.await;
+    if let Err(e) = &outcome {
+        tracing::error!(task = name, error = %e, "background task stopped; the index is no longer updated");
+    }
+    outcome
+}
+
+fn client_error(service: &'static str) -> impl Fn(String) -> ServerError {
+    move |message| ServerError::Client { service, message }
+}
+
+fn join_error(task: &'static str) -> impl Fn(tokio::task::JoinError) -> ServerError {
+    move |e| ServerError::Task {
+        task,
+        message: e.to_string(),
+    }
+}

@@ -1,0 +1,129 @@
+//! Logging: the tracing subscriber, and request spans for the sandbox's own routers.
+//!
+//! The API's routes get their request id and `request` span from `api_http`'s request hygiene
+//! layer; the sandbox's FastData and custody routers (mounted beside it) get the same span
+//! shape from [`request_span`], so every log line of every request carries `request_id`.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::extract::Request;
+use axum::http::HeaderValue;
+use axum::middleware::Next;
+use axum::response::Response;
+use tracing::Instrument as _;
+use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::MakeWriter;
+
+use crate::config::{Config, LogFormat};
+use crate::error::ServerError;
+
+/// Installs the global subscriber for `config`'s format and filter, writing to stdout.
+///
+/// # Errors
+///
+/// [`ServerError::Config`] for an unparsable filter, or when a global subscriber is already
+/// installed.
+pub fn init_tracing(config: &Config) -> Result<(), ServerError> {
+    let subscriber = subscriber(config.log_format, &config.log_filter, std::io::stdout)?;
+    tracing::subscriber::set_global_default(subscriber)
+        .map_err(|e| ServerError::Config(format!("installing the log subscriber: {e}")))
+}
+
+/// The subscriber for `format` and `filter` (`RUST_LOG` syntax), writing to `writer`.
+///
+/// # Errors
+///
+/// [`ServerError::Config`] for an unparsable filter.
+pub fn subscriber<W>(
+    format: LogFormat,
+    filter: &str,
+    writer: W,
+) -> Result<Box<dyn tracing::Subscriber + Send + Sync>, ServerError>
+where
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
+    let filter = EnvFilter::try_new(filter)
+        .map_err(|e| ServerError::Config(format!("log filter {filter:?}: {e}")))?;
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(writer);
+    Ok(match format {
+        LogFormat::Pretty => Box::new(builder.finish()),
+        LogFormat::Json => Box::new(
+            builder
+                .json()
+                .with_current_span(true)
+                .with_span_list(true)
+                .finish(),
+        ),
+    })
+}
+
+/// Middleware for the sandbox routers: the same `request` span (`request_id`, `method`,
+/// `path`) and `x-request-id` echo as the API's hygiene layer.
+pub(crate) async fn request_span(req: Request, next: Next) -> Response {
+    let id = req
+        .headers()
+        .get(api_http::REQUEST_ID_HEADER)
+        .and_then(acceptable_request_id)
+        .unwrap_or_else(new_request_id);
+    let span = tracing::info_span!(
+        "request",
+        request_id = %id,
+        method = %req.method(),
+        path = %req.uri().path(),
+    );
+    let mut response = async move {
+        let response = next.run(req).await;
+        tracing::info!(status = response.status().as_u16(), "answered");
+        response
+    }
+    .instrument(span)
+    .await;
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response
+            .headers_mut()
+            .insert(api_http::REQUEST_ID_HEADER, value);
+    }
+    response
+}
+
+/// A client-sent id is kept when it is 1-128 visible ASCII characters (the API's rule).
+fn acceptable_request_id(value: &HeaderValue) -> Option<String> {
+    let s = value.to_str().ok()?;
+    let ok = (1..=128).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_graphic());
+    ok.then(|| s.to_owned())
+}
+
+/// A fresh id: a per-process random prefix and a counter, marked `sb` (sandbox routers).
+fn new_request_id() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    static PREFIX: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let prefix = PREFIX.get_or_init(|| format!("{:08x}", rand::random::<u32>()));
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!("{prefix}-sb{n:010x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_ids() {
+        assert_eq!(
+            acceptable_request_id(&HeaderValue::from_static("abc-123")),
+            Some("abc-123".into())
+        );
+        assert_eq!(
+            acceptable_request_id(&HeaderValue::from_static("a b")),
+            None
+        );
+        assert_ne!(new_request_id(), new_request_id());
+    }
+
+    #[test]
+    fn bad_filter_is_a_config_error() {
+        let e = subscriber(LogFormat::Json, "info,[", std::io::sink).err();
+        assert!(matches!(e, Some(ServerError::Config(_))), "{e:?}");
+    }
+}
