@@ -136,8 +136,13 @@ impl Server {
             )));
         }
 
-        let mut app = api_http::router(state);
         let mut ledger = None;
+        if let Some((sandbox_ledger, _)) = &backend.sandbox_routes {
+            // Writes wait (briefly) for the follower to index their real block.
+            let head_of = sandbox_ledger.clone();
+            state = state.with_source_head(Arc::new(move || head_of.head().block_height));
+        }
+        let mut app = api_http::router(state);
         if let Some((sandbox_ledger, custody)) = backend.sandbox_routes {
             app = app
                 .nest_service(
