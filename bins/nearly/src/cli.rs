@@ -48,6 +48,10 @@ pub(crate) struct Cli {
     #[arg(long, global = true, env = "NEARLY_CREDENTIALS")]
     pub(crate) credentials: Option<PathBuf>,
 
+    /// Retries of a failed request (rate limits, 5xx, network); 0 disables them.
+    #[arg(long, global = true, env = "NEARLY_RETRIES", default_value_t = 3)]
+    pub(crate) retries: u32,
+
     /// Print the response `data` as JSON instead of tables.
     #[arg(long, global = true)]
     pub(crate) json: bool,

@@ -8,7 +8,8 @@ use nearly_sdk::wallet::{self, ClaimOptions};
 use nearly_sdk::{
     AccountCredentials, Agent, CredentialsError, CredentialsStore, Direction, EndorseAction,
     EndorseResponse, EndorseTarget, FollowResponse, HeartbeatEvent, HeartbeatLoop, ListAgentsQuery,
-    NearlyClient, NearlyError, Page, ProfileUpdate, UnendorseTarget, VerifyClaimRequest,
+    NearlyClient, NearlyError, Page, ProfileUpdate, RetryPolicy, UnendorseTarget,
+    VerifyClaimRequest,
 };
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -118,6 +119,7 @@ struct Context {
     account: Option<String>,
     store: CredentialsStore,
     json: bool,
+    retries: u32,
 }
 
 impl Context {
@@ -132,6 +134,7 @@ impl Context {
             account: cli.account.clone(),
             store,
             json: cli.json,
+            retries: cli.retries,
         })
     }
 
@@ -156,7 +159,10 @@ impl Context {
     }
 
     fn client_with(&self, creds: Option<&AccountCredentials>) -> Result<NearlyClient, Failure> {
-        let mut builder = NearlyClient::builder(self.api_url.clone());
+        let mut builder = NearlyClient::builder(self.api_url.clone()).retry(RetryPolicy {
+            max_retries: self.retries,
+            ..RetryPolicy::default()
+        });
         if let Some(c) = creds {
             builder = builder.wallet_key(c.api_key.clone());
             if !c.account_id.is_empty() {
