@@ -6,7 +6,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use axum::extract::Request;
+use axum::extract::{OriginalUri, Request};
 use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
@@ -24,12 +24,14 @@ use crate::error::ServerError;
 /// [`ServerError::Config`] for an unparsable filter, or when a global subscriber is already
 /// installed.
 pub fn init_tracing(config: &Config) -> Result<(), ServerError> {
-    let subscriber = subscriber(config.log_format, &config.log_filter, std::io::stdout)?;
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    let subscriber = subscriber(config.log_format, &config.log_filter, ansi, std::io::stdout)?;
     tracing::subscriber::set_global_default(subscriber)
         .map_err(|e| ServerError::Config(format!("installing the log subscriber: {e}")))
 }
 
-/// The subscriber for `format` and `filter` (`RUST_LOG` syntax), writing to `writer`.
+/// The subscriber for `format` and `filter` (`RUST_LOG` syntax), writing to `writer`; `ansi`
+/// colours the pretty format (for terminals only).
 ///
 /// # Errors
 ///
@@ -37,6 +39,7 @@ pub fn init_tracing(config: &Config) -> Result<(), ServerError> {
 pub fn subscriber<W>(
     format: LogFormat,
     filter: &str,
+    ansi: bool,
     writer: W,
 ) -> Result<Box<dyn tracing::Subscriber + Send + Sync>, ServerError>
 where
@@ -46,6 +49,7 @@ where
         .map_err(|e| ServerError::Config(format!("log filter {filter:?}: {e}")))?;
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(ansi)
         .with_writer(writer);
     Ok(match format {
         LogFormat::Pretty => Box::new(builder.finish()),
@@ -60,7 +64,8 @@ where
 }
 
 /// Middleware for the sandbox routers: the same `request` span (`request_id`, `method`,
-/// `path`) and `x-request-id` echo as the API's hygiene layer.
+/// `path`, the full path before nesting stripped its prefix) and `x-request-id` echo as the
+/// API's hygiene layer.
 pub(crate) async fn request_span(req: Request, next: Next) -> Response {
     let id = req
         .headers()
@@ -71,7 +76,10 @@ pub(crate) async fn request_span(req: Request, next: Next) -> Response {
         "request",
         request_id = %id,
         method = %req.method(),
-        path = %req.uri().path(),
+        path = %req
+            .extensions()
+            .get::<OriginalUri>()
+            .map_or_else(|| req.uri().path(), |original| original.path()),
     );
     let mut response = async move {
         let response = next.run(req).await;
@@ -123,7 +131,7 @@ mod tests {
 
     #[test]
     fn bad_filter_is_a_config_error() {
-        let e = subscriber(LogFormat::Json, "info,[", std::io::sink).err();
+        let e = subscriber(LogFormat::Json, "info,[", false, std::io::sink).err();
         assert!(matches!(e, Some(ServerError::Config(_))), "{e:?}");
     }
 }

@@ -53,19 +53,20 @@ fn request_id(line: &Value) -> Option<&str> {
 async fn json_lines_carry_the_request_id() {
     let capture = Capture::default();
     let _guard = tracing::subscriber::set_default(
-        subscriber(LogFormat::Json, "info", capture.clone()).unwrap(),
+        subscriber(LogFormat::Json, "info", false, capture.clone()).unwrap(),
     );
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(Config::sandbox(dir.path())).await.unwrap();
     let http = reqwest::Client::new();
-    for (path, id) in [
+    let requests = [
         ("/api/v1/health", "log-api-1"),
         ("/outlayer/vrf/pubkey", "log-custody-1"),
         (
             "/fastdata/v0/latest/contextual.near/alice.near/profile",
             "log-fastdata-1",
         ),
-    ] {
+    ];
+    for (path, id) in requests {
         let response = http
             .get(format!("{}{path}", server.base_url()))
             .header("x-request-id", id)
@@ -84,12 +85,16 @@ async fn json_lines_carry_the_request_id() {
             .any(|l| l["fields"]["message"] == "index rebuilt from the sandbox ledger"),
         "{lines:#?}"
     );
+    let paths: std::collections::HashMap<&str, &str> =
+        requests.iter().map(|(path, id)| (*id, *path)).collect();
     for id in ["log-api-1", "log-custody-1", "log-fastdata-1"] {
         let answered = lines
             .iter()
             .find(|l| request_id(l) == Some(id))
             .unwrap_or_else(|| panic!("no line for {id}: {lines:#?}"));
         assert_eq!(answered["fields"]["message"], "answered");
+        // The full path, also under the nested sandbox routers.
+        assert_eq!(answered["span"]["path"], paths[id], "{answered}");
         assert_eq!(answered["fields"]["status"], 200);
     }
 }
