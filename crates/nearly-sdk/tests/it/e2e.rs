@@ -149,5 +149,60 @@ async fn sandbox_flow() {
             .is_ok()
     );
 
+    // Platforms are not configured in the sandbox: per-platform failures, not an error.
+    let p = cb.register_platforms(None).await.unwrap();
+    assert!(p.registered.is_empty(), "{p:?}");
+    assert!(!p.warnings.is_empty(), "{p:?}");
+    // No model configured: generate answers NOT_CONFIGURED, not retried.
+    let e = ca.generate_profile(Some("name")).await.unwrap_err();
+    assert_eq!(e.code(), Some(ErrorCode::NotConfigured), "{e:?}");
+
+    // Bob delists; his profile is gone.
+    cb.delist().await.unwrap();
+    let gone = ca.agent(&b_id).await.unwrap_err();
+    assert_eq!(gone.code(), Some(ErrorCode::NotFound));
+
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_hide_and_unhide() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let store = CredentialsStore::at(dir.path().join("credentials.json"));
+
+    // Register the admin's wallet, then restart the server (same durable data) with it as admin.
+    let server = Server::start(Config::sandbox(&data)).await.unwrap();
+    let custody = wallet::custody_client(&format!("{}/outlayer", server.base_url())).unwrap();
+    let admin = wallet::register_wallet(&custody, &store, false)
+        .await
+        .unwrap();
+    let other = wallet::register_wallet(&custody, &store, false)
+        .await
+        .unwrap();
+    server.shutdown().await.unwrap();
+    let mut config = Config::sandbox(&data);
+    config.admin_account = Some(admin.credentials.account_id.clone());
+    let server = Server::start(config).await.unwrap();
+    let base = server.base_url();
+    let ca = client_for(&base, &admin);
+    let co = client_for(&base, &other);
+    co.heartbeat().await.unwrap();
+    let target = other.credentials.account_id.clone();
+
+    // A non-admin cannot hide.
+    let e = co.hide(&target).await.unwrap_err();
+    assert!(e.is_auth(), "{e:?}");
+
+    let h = ca.hide(&target).await.unwrap();
+    assert_eq!(
+        (h.action.as_str(), h.account_id.as_str()),
+        ("hidden", target.as_str())
+    );
+    assert!(ca.hidden().await.unwrap().hidden.contains(&target));
+    let h = ca.unhide(&target).await.unwrap();
+    assert_eq!(h.action, "unhidden");
+    assert!(!ca.hidden().await.unwrap().hidden.contains(&target));
+
     server.shutdown().await.unwrap();
 }
