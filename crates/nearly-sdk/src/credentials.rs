@@ -8,12 +8,14 @@
 //! Keyed by account id for several agents on one machine. Writes merge (other accounts, other
 //! platforms and unknown fields are kept), refuse to replace an account's different `api_key`
 //! unless told to, create the directory (mode 0700), and replace the file atomically (a temp
-//! file in the same directory, mode 0600, then a rename).
+//! file in the same directory, mode 0600, then a rename). Readers never see a half-written file;
+//! two processes saving at the same instant can still lose one update (there is no lock).
 
 use std::fmt;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::{Map, Value};
 
@@ -314,7 +316,10 @@ impl CredentialsStore {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "credentials.json".into());
-        let tmp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
+        // Unique per process and per write, so concurrent writers never share a temp file.
+        static WRITES: AtomicU64 = AtomicU64::new(0);
+        let seq = WRITES.fetch_add(1, Ordering::Relaxed);
+        let tmp = dir.join(format!(".{file_name}.{}.{seq}.tmp", std::process::id()));
         let result = (|| {
             let mut file = open_private(&tmp)?;
             file.write_all(text.as_bytes())?;
