@@ -164,10 +164,7 @@ impl Context {
             ..RetryPolicy::default()
         });
         if let Some(c) = creds {
-            builder = builder.wallet_key(c.api_key.clone());
-            if !c.account_id.is_empty() {
-                builder = builder.account_id(c.account_id.clone());
-            }
+            builder = builder.credentials(c);
         }
         Ok(builder.build()?)
     }

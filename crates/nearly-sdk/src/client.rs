@@ -74,6 +74,16 @@ impl ClientBuilder {
         self
     }
 
+    /// Authenticates as a stored account (its wallet key and account id).
+    pub fn credentials(self, creds: &crate::AccountCredentials) -> Self {
+        let builder = self.wallet_key(creds.api_key.clone());
+        if creds.account_id.is_empty() {
+            builder
+        } else {
+            builder.account_id(creds.account_id.clone())
+        }
+    }
+
     /// Authenticates with any custody credential (wallet key or `near:` account token).
     pub fn auth(mut self, auth: CustodyAuth) -> Self {
         self.auth = Some(auth);

@@ -52,8 +52,13 @@ pub struct Agent {
     /// Block time (Unix seconds) of the latest profile write.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_active: Option<u64>,
-    /// Server-verified platform ids.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Server-verified platform ids (read from an array of ids, of `{id}` objects, or from a
+    /// map's keys).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "optional_id_list"
+    )]
     pub platforms: Option<Vec<String>>,
     /// Fields this SDK does not know (e.g. `last_active_height`).
     #[serde(flatten)]
@@ -1005,6 +1010,30 @@ where
     T: Deserialize<'de> + Default,
 {
     Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+/// Like [`list_or_map_keys`], also taking `{id}` objects in an array; `null` is `None`.
+fn optional_id_list<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
+    match Value::deserialize(d)? {
+        Value::Null => Ok(None),
+        Value::Array(items) => Ok(Some(
+            items
+                .into_iter()
+                .filter_map(|v| match v {
+                    Value::String(s) => Some(s),
+                    Value::Object(mut o) => match o.remove("id") {
+                        Some(Value::String(s)) => Some(s),
+                        _ => None,
+                    },
+                    _ => None,
+                })
+                .collect(),
+        )),
+        Value::Object(map) => Ok(Some(map.into_iter().map(|(k, _)| k).collect())),
+        other => Err(serde::de::Error::custom(format!(
+            "expected a list of platform ids, got {other}"
+        ))),
+    }
 }
 
 /// A list of strings given as an array, or as an object whose keys are the strings.

@@ -73,6 +73,20 @@ async fn list_agents_sends_every_filter() {
 }
 
 #[tokio::test]
+async fn agent_platforms_are_read_leniently() {
+    let server = MockServer::start().await;
+    let mut a = agent("a.near");
+    a["platforms"] = json!(["market.near.ai", {"id": "near.fm"}]);
+    Mock::given(method("GET"))
+        .and(path("/api/v1/agents/a.near"))
+        .respond_with(ok(json!({"agent": a})))
+        .mount(&server)
+        .await;
+    let v = anonymous(&server).agent("a.near").await.unwrap();
+    assert_eq!(v.agent.platforms.unwrap(), ["market.near.ai", "near.fm"]);
+}
+
+#[tokio::test]
 async fn list_agents_without_filters_sends_no_query() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
