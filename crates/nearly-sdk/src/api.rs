@@ -461,7 +461,8 @@ pub(crate) fn follow_request(follow: bool, targets: &[String], reason: Option<&s
     if let Some(r) = reason {
         body.insert("reason".into(), Value::String(r.to_owned()));
     }
-    if !body.is_empty() {
+    // A follow always carries a JSON object (`{}` at least); a single-target unfollow needs none.
+    if follow || !body.is_empty() {
         req = req.json(Value::Object(body));
     }
     req

@@ -140,6 +140,10 @@ async fn sandbox_flow() {
     assert_eq!(u.results[0].action, EndorseAction::Unendorsed);
     let u = cb.unfollow(&[&a_id]).await.unwrap();
     assert_eq!(u.results[0].action, FollowAction::Unfollowed);
+    let f = cb.follow(&[&a_id], None).await.unwrap();
+    assert_eq!(f.results[0].action, FollowAction::Followed);
+    let f = cb.follow(&[&a_id], None).await.unwrap();
+    assert_eq!(f.results[0].action, FollowAction::AlreadyFollowing);
     cb.discover(Some(5)).await.unwrap();
     assert!(!cb.platforms().await.unwrap().platforms.is_empty());
     assert_eq!(cb.health().await.unwrap().status, "ok");

@@ -312,6 +312,23 @@ async fn follow_single_target_uses_the_path_form() {
 }
 
 #[tokio::test]
+async fn follow_without_reason_sends_an_empty_object() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/agents/alice.near/follow"))
+        .and(header("content-type", "application/json"))
+        .and(body_json(json!({})))
+        .respond_with(ok(
+            json!({"results": [{"account_id": "alice.near", "action": "followed"}]}),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let (c, _) = client(&server);
+    c.follow(&["alice.near"], None).await.unwrap();
+}
+
+#[tokio::test]
 async fn follow_batch_uses_targets_and_reports_per_target_errors() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
