@@ -4,8 +4,6 @@
 //! layer; the sandbox's FastData and custody routers (mounted beside it) get the same span
 //! shape from [`request_span`], so every log line of every request carries `request_id`.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use axum::extract::{OriginalUri, Request};
 use axum::http::HeaderValue;
 use axum::middleware::Next;
@@ -67,11 +65,7 @@ where
 /// `path`, the full path before nesting stripped its prefix) and `x-request-id` echo as the
 /// API's hygiene layer.
 pub(crate) async fn request_span(req: Request, next: Next) -> Response {
-    let id = req
-        .headers()
-        .get(api_http::REQUEST_ID_HEADER)
-        .and_then(acceptable_request_id)
-        .unwrap_or_else(new_request_id);
+    let id = api_http::hygiene::request_id_for(req.headers());
     let span = tracing::info_span!(
         "request",
         request_id = %id,
@@ -96,38 +90,9 @@ pub(crate) async fn request_span(req: Request, next: Next) -> Response {
     response
 }
 
-/// A client-sent id is kept when it is 1-128 visible ASCII characters (the API's rule).
-fn acceptable_request_id(value: &HeaderValue) -> Option<String> {
-    let s = value.to_str().ok()?;
-    let ok = (1..=128).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_graphic());
-    ok.then(|| s.to_owned())
-}
-
-/// A fresh id: a per-process random prefix and a counter, marked `sb` (sandbox routers).
-fn new_request_id() -> String {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    static PREFIX: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    let prefix = PREFIX.get_or_init(|| format!("{:08x}", rand::random::<u32>()));
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    format!("{prefix}-sb{n:010x}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn request_ids() {
-        assert_eq!(
-            acceptable_request_id(&HeaderValue::from_static("abc-123")),
-            Some("abc-123".into())
-        );
-        assert_eq!(
-            acceptable_request_id(&HeaderValue::from_static("a b")),
-            None
-        );
-        assert_ne!(new_request_id(), new_request_id());
-    }
 
     #[test]
     fn bad_filter_is_a_config_error() {

@@ -19,6 +19,15 @@ pub const REQUEST_ID_HEADER: &str = "x-request-id";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestId(pub String);
 
+/// The request id of a request: the client's `x-request-id` when it is 1-128 visible ASCII
+/// characters, otherwise a fresh one. Every router the server mounts uses this rule.
+pub fn request_id_for(headers: &axum::http::HeaderMap) -> String {
+    headers
+        .get(REQUEST_ID_HEADER)
+        .and_then(acceptable_request_id)
+        .unwrap_or_else(new_request_id)
+}
+
 /// A client-sent id is kept when it is 1-128 visible ASCII characters; otherwise one is made.
 fn acceptable_request_id(value: &HeaderValue) -> Option<String> {
     let s = value.to_str().ok()?;
@@ -41,11 +50,7 @@ fn new_request_id() -> String {
 /// bodies whose `Content-Length` is over [`MAX_BODY_BYTES`] before reading them, and echoes
 /// `x-request-id` on the response.
 pub(crate) async fn request_context(mut req: Request, next: Next) -> Response {
-    let id = req
-        .headers()
-        .get(REQUEST_ID_HEADER)
-        .and_then(acceptable_request_id)
-        .unwrap_or_else(new_request_id);
+    let id = request_id_for(req.headers());
     req.extensions_mut().insert(RequestId(id.clone()));
     let span = tracing::info_span!(
         "request",
