@@ -902,25 +902,8 @@ pub struct PlatformRegistration {
     pub warnings: Vec<String>,
 }
 
-/// `POST /verify-claim` body: a NEP-413 signed claim plus the recipient to pin.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct VerifyClaimRequest {
-    /// The claimed signer.
-    pub account_id: String,
-    /// `ed25519:<base58>`.
-    pub public_key: String,
-    /// The signature (base64, or `ed25519:<base58>`).
-    pub signature: String,
-    /// Base64 of the 32-byte nonce.
-    pub nonce: String,
-    /// The signed message: a JSON object serialized as a string.
-    pub message: String,
-    /// The recipient the claim was signed for.
-    pub recipient: String,
-    /// When set, `message.domain` must equal it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expected_domain: Option<String>,
-}
+/// `POST /verify-claim` body: the server's own request type (one definition, no drift).
+pub use nep413::VerifyClaimRequest;
 
 /// `POST /verify-claim` answer (a bare object, not the envelope).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

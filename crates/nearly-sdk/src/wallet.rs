@@ -137,6 +137,7 @@ pub async fn sign_claim(
         nonce: signed.nonce,
         message,
         recipient: options.recipient.clone(),
+        callback_url: None,
         expected_domain: Some(options.domain.clone()),
     })
 }

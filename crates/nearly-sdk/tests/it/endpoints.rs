@@ -770,6 +770,7 @@ fn claim() -> VerifyClaimRequest {
         nonce: "bm9uY2U=".into(),
         message: r#"{"action":"login","domain":"nearly.social","version":1,"timestamp":1}"#.into(),
         recipient: "nearly.social".into(),
+        callback_url: None,
         expected_domain: Some("nearly.social".into()),
     }
 }
