@@ -3,7 +3,7 @@
 //! tier) and the tag and capability count listings (one step per distinct tag or capability).
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::ops::Bound;
 
 use nearly_core::{Tag, Tags, Xorshift32};
@@ -191,11 +191,14 @@ impl Graph {
                 key
             }
         };
-        let (items, more) = page(set, start.as_ref(), q.limit);
-        let agents: Vec<Agent> = items.iter().map(|k| self.record(k.2)).collect();
-        let cursor = more
-            .then(|| agents.last().map(|a| a.account_id.clone()))
-            .flatten();
+        let lower = start.as_ref().map_or(Bound::Unbounded, Bound::Excluded);
+        let mut keys = set.range((lower, Bound::Unbounded));
+        let limit = q.limit.max(1);
+        let mut agents: Vec<Agent> = Vec::with_capacity(limit.min(set.len()));
+        agents.extend(keys.by_ref().take(limit).map(|k| self.record(k.2)));
+        let cursor = keys
+            .next()
+            .and_then(|_| agents.last().map(|a| a.account_id.clone()));
         AgentPage {
             agents,
             cursor,
@@ -773,22 +776,6 @@ fn empty_agent(account: &str) -> Agent {
         last_active: None,
         last_active_height: None,
     }
-}
-
-/// The first `limit` (at least 1) items after `start` (exclusive), and whether more follow.
-fn page<'a, K: Ord>(set: &'a BTreeSet<K>, start: Option<&K>, limit: usize) -> (Vec<&'a K>, bool) {
-    let limit = limit.max(1);
-    let lower = match start {
-        Some(k) => Bound::Excluded(k),
-        None => Bound::Unbounded,
-    };
-    let mut items: Vec<&K> = set
-        .range((lower, Bound::Unbounded))
-        .take(limit + 1)
-        .collect();
-    let more = items.len() > limit;
-    items.truncate(limit);
-    (items, more)
 }
 
 /// The reference's intra-tier Fisher-Yates (as `nearly_core::rank_suggestions` applies it),
