@@ -3,7 +3,7 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use nearly_sandbox::Ledger;
+use nearly_sandbox::{CommittedTx, Ledger, LedgerError};
 
 use crate::error::IndexerError;
 use crate::indexer::{Indexer, tx_writes};
@@ -17,25 +17,50 @@ const REBUILD_BATCH: usize = 1024;
 /// from height 0. Blocking (reads the ledger's disk): call it from a blocking context
 /// (`tokio::task::spawn_blocking`) in async code. Returns the totals.
 ///
+/// Reading and decoding the ledger costs about as much as applying, so a scoped reader thread
+/// reads the next batch while this thread applies the current one (at most two batches wait in
+/// between). On return the index's height is the ledger's last transaction read, even when that
+/// transaction had no entry of the indexed namespace.
+///
 /// # Errors
 /// A ledger read error; what was applied before it stays applied.
 pub fn rebuild_from_ledger(indexer: &Indexer, ledger: &Ledger) -> Result<ApplyStats, IndexerError> {
-    let mut stats = ApplyStats::default();
-    loop {
-        let after = indexer.height();
-        let batch = ledger.transactions_since(after, REBUILD_BATCH)?;
-        let done = batch.len() < REBUILD_BATCH;
-        for tx in &batch {
-            if tx.namespace == indexer.config().namespace {
-                stats.add(indexer.apply_writes(&tx_writes(tx)));
-            } else {
+    let start = indexer.height();
+    let (batches, received) =
+        std::sync::mpsc::sync_channel::<Result<Vec<CommittedTx>, LedgerError>>(2);
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            let mut after = start;
+            loop {
+                let batch = ledger.transactions_since(after, REBUILD_BATCH);
+                let last = match &batch {
+                    Ok(txs) => txs.last().map(|tx| tx.block_height),
+                    Err(_) => None,
+                };
+                let done = !matches!(&batch, Ok(txs) if txs.len() == REBUILD_BATCH);
+                // The applier hung up only after an error of ours: nothing left to do.
+                if batches.send(batch).is_err() || done {
+                    return;
+                }
+                if let Some(height) = last {
+                    after = height;
+                }
+            }
+        });
+        let mut stats = ApplyStats::default();
+        for batch in received {
+            let batch = batch?;
+            for tx in &batch {
+                if tx.namespace == indexer.config().namespace {
+                    stats.add(indexer.apply_writes(&tx_writes(tx)));
+                }
+            }
+            if let Some(tx) = batch.last() {
                 indexer.note_height(tx.block_height);
             }
         }
-        if done {
-            return Ok(stats);
-        }
-    }
+        Ok(stats)
+    })
 }
 
 /// Follows the ledger from the index's current height (replay, then live commits, exactly once,
