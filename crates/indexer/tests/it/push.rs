@@ -83,3 +83,54 @@ async fn follow_ledger_applies_live_commits_and_stops_on_shutdown() {
     stop.send(()).unwrap();
     task.await.unwrap().unwrap();
 }
+
+#[test]
+fn rebuild_spans_batches_and_reaches_the_last_height_whatever_it_holds() {
+    let t = TempLedger::new();
+    // More transactions than one read batch (1024), every tenth in another namespace, the last
+    // one too, and the one before it holding only a key outside the convention.
+    let n = 1030u32;
+    for i in 0..n - 2 {
+        let who = format!("a{i}.near");
+        if i % 10 == 9 {
+            t.ledger
+                .commit(
+                    "other.near",
+                    &who,
+                    json!({"profile": {}}).as_object().unwrap(),
+                )
+                .unwrap();
+        } else {
+            let prev = format!("a{}.near", i.saturating_sub(1));
+            t.commit(
+                &who,
+                json!({"profile": {"name": "x"}, format!("graph/follow/{prev}"): {}}),
+            );
+        }
+    }
+    t.commit("a0.near", json!({"settings/theme": "dark"}));
+    let head = t
+        .ledger
+        .commit(
+            "other.near",
+            "z.near",
+            json!({"tag/x": true}).as_object().unwrap(),
+        )
+        .unwrap()
+        .block_height;
+    let ix = Indexer::new(IndexerConfig::new(NS));
+    let stats = rebuild_from_ledger(&ix, &t.ledger).unwrap();
+    let listed = (0..n - 2).filter(|i| i % 10 != 9).count();
+    assert_eq!(stats.applied, 2 * listed);
+    assert_eq!(stats.ignored, 1);
+    let g = ix.read();
+    assert_eq!(g.height(), head);
+    assert_eq!(g.agent_count(), listed);
+    assert!(g.is_following("a1027.near", "a1026.near"));
+    assert_eq!(g.agent("a1026.near").unwrap().follower_count, 1);
+    drop(g);
+    assert_eq!(
+        rebuild_from_ledger(&ix, &t.ledger).unwrap(),
+        indexer::ApplyStats::default()
+    );
+}
