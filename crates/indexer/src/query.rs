@@ -3,7 +3,7 @@
 //! tier) and the tag and capability count listings (one step per distinct tag or capability).
 
 use std::cmp::Reverse;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Bound;
 
 use nearly_core::{Tag, Tags, Xorshift32};
@@ -142,7 +142,6 @@ impl Graph {
         let node = self.node(v);
         let mut my_endorsements: Vec<String> = node
             .endorsements_of(t)
-            .iter()
             .map(|e| self.suffixes.name(e.sym).to_string())
             .collect();
         my_endorsements.sort();
@@ -273,14 +272,11 @@ impl Graph {
         };
         let limit = limit.max(1);
         let mut keys = newest_first(set, start.as_ref());
-        let entries: Vec<FollowEntry> = keys
-            .by_ref()
-            .take(limit)
-            .map(|k| {
-                let (from, to) = if incoming { (k.idx, idx) } else { (idx, k.idx) };
-                self.follow_entry(k.idx, from, to)
-            })
-            .collect();
+        let mut entries: Vec<FollowEntry> = Vec::with_capacity(limit.min(set.len()));
+        entries.extend(keys.by_ref().take(limit).map(|k| {
+            let (from, to) = if incoming { (k.idx, idx) } else { (idx, k.idx) };
+            self.follow_entry(k.idx, from, to)
+        }));
         let next = keys
             .next()
             .and_then(|_| entries.last().map(|e| e.agent.account_id.clone()));
@@ -398,7 +394,7 @@ impl Graph {
         if let Some(idx) = self.idx(account) {
             let mut by_target: BTreeMap<Idx, Vec<(crate::types::Version, EndorsingEntry)>> =
                 BTreeMap::new();
-            for e in &self.node(idx).endorsing {
+            for e in self.node(idx).endorsing.values() {
                 by_target.entry(e.to).or_default().push((
                     e.version,
                     EndorsingEntry {
@@ -496,7 +492,7 @@ impl Graph {
         // Per account: 0 = not scored (yet), 1..=10 = shared tags, EXCLUDED.
         let mut mark = vec![0u8; self.nodes.len()];
         if let Some(v) = viewer_idx {
-            for e in &self.node(v).following {
+            for e in self.node(v).following.values() {
                 mark[e.to as usize] = EXCLUDED;
             }
             mark[v as usize] = EXCLUDED;
@@ -619,7 +615,7 @@ impl Graph {
     #[must_use]
     pub fn activity(&self, account: &str, after: Option<u64>) -> Activity {
         let mut high = after;
-        let mut collect = |set: &[OrderKey]| -> Vec<ActivityEntry> {
+        let mut collect = |set: &BTreeSet<OrderKey>| -> Vec<ActivityEntry> {
             let mut out = Vec::new();
             for k in newest_first(set, None) {
                 if after.is_some_and(|a| k.height.0 <= a) {
@@ -686,7 +682,7 @@ impl Graph {
         let node = self.node(idx);
         let mutual = node
             .following
-            .iter()
+            .values()
             .filter(|e| self.node(e.to).follows(idx))
             .count();
         let profile = node.profile.as_ref();
