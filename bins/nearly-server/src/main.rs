@@ -6,6 +6,12 @@ use std::process::ExitCode;
 use clap::Parser as _;
 use nearly_server::{Config, Server, init_tracing};
 
+/// mimalloc instead of the system allocator: request handling allocates many small, short-lived
+/// JSON values across worker threads, where glibc malloc spent ~15% of a profile-read benchmark
+/// (see docs/BENCHMARKS.md, "HTTP server (wrk)").
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let config = Config::parse();
