@@ -101,12 +101,9 @@ impl Edge {
     }
 }
 
-/// An endorsement, stored once in the endorser's `endorsing` map.
+/// An endorsement, stored once in the endorser's `endorsing` map (keyed by target and suffix).
 #[derive(Debug, Clone)]
 pub(crate) struct Endorsement {
-    pub(crate) to: Idx,
-    /// The interned key suffix.
-    pub(crate) sym: Sym,
     pub(crate) version: Version,
     pub(crate) at: u64,
     pub(crate) reason: Option<Box<str>>,
@@ -225,11 +222,11 @@ impl Node {
         self.endorsing.get(&(to, sym))
     }
 
-    /// Every endorsement of `to`, by suffix symbol.
-    pub(crate) fn endorsements_of(&self, to: Idx) -> impl Iterator<Item = &Endorsement> {
+    /// The suffix symbols this account endorses `to` under.
+    pub(crate) fn endorsements_of(&self, to: Idx) -> impl Iterator<Item = Sym> {
         self.endorsing
             .range((to, 0)..=(to, Sym::MAX))
-            .map(|(_, e)| e)
+            .map(|((_, sym), _)| *sym)
     }
 }
 
@@ -697,8 +694,6 @@ impl Graph {
                 self.node_mut(from).endorsing.insert(
                     (to, sym),
                     Endorsement {
-                        to,
-                        sym,
                         version: d.version,
                         at: d.at,
                         reason: d.reason,
@@ -757,13 +752,13 @@ impl Graph {
             for e in node.following.values() {
                 out.push((idx, format!("graph/follow/{}", self.accounts.name(e.to))));
             }
-            for e in node.endorsing.values() {
+            for (to, sym) in node.endorsing.keys() {
                 out.push((
                     idx,
                     format!(
                         "endorsing/{}/{}",
-                        self.accounts.name(e.to),
-                        self.suffixes.name(e.sym)
+                        self.accounts.name(*to),
+                        self.suffixes.name(*sym)
                     ),
                 ));
             }

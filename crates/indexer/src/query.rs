@@ -142,7 +142,7 @@ impl Graph {
         let node = self.node(v);
         let mut my_endorsements: Vec<String> = node
             .endorsements_of(t)
-            .map(|e| self.suffixes.name(e.sym).to_string())
+            .map(|sym| self.suffixes.name(sym).to_string())
             .collect();
         my_endorsements.sort();
         ViewerRelation {
@@ -394,11 +394,11 @@ impl Graph {
         if let Some(idx) = self.idx(account) {
             let mut by_target: BTreeMap<Idx, Vec<(crate::types::Version, EndorsingEntry)>> =
                 BTreeMap::new();
-            for e in self.node(idx).endorsing.values() {
-                by_target.entry(e.to).or_default().push((
+            for ((to, sym), e) in &self.node(idx).endorsing {
+                by_target.entry(*to).or_default().push((
                     e.version,
                     EndorsingEntry {
-                        key_suffix: self.suffixes.name(e.sym).to_string(),
+                        key_suffix: self.suffixes.name(*sym).to_string(),
                         reason: e.reason.as_deref().map(str::to_owned),
                         content_hash: e.content_hash.as_deref().map(str::to_owned),
                         at: e.at,
