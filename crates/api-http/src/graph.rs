@@ -64,13 +64,31 @@ pub(crate) fn require(caller: OptionalCaller) -> ApiResult<Caller> {
     })
 }
 
-/// An agent record as JSON with the server-verified `platforms` list added.
-pub(crate) fn agent_with_platforms(agent: &Agent, platforms: Vec<String>) -> Value {
-    let mut value = json!(agent);
-    if let Some(obj) = value.as_object_mut() {
-        obj.insert("platforms".into(), json!(platforms));
-    }
-    value
+/// An agent record with the server-verified `platforms` list added, serialized straight from
+/// the record (no intermediate JSON tree).
+#[derive(Debug, serde::Serialize)]
+pub(crate) struct AgentWithPlatforms<'a> {
+    #[serde(flatten)]
+    agent: &'a Agent,
+    platforms: Vec<String>,
+}
+
+/// See [`AgentWithPlatforms`].
+pub(crate) fn agent_with_platforms(
+    agent: &Agent,
+    platforms: Vec<String>,
+) -> AgentWithPlatforms<'_> {
+    AgentWithPlatforms { agent, platforms }
+}
+
+/// `GET /agents/{account_id}`'s `data`.
+#[derive(Debug, serde::Serialize)]
+struct AgentView<'a> {
+    agent: AgentWithPlatforms<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    is_following: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    my_endorsements: Option<Vec<String>>,
 }
 
 /// The agent's server-verified platform ids (empty, logged, when the store fails).
@@ -119,17 +137,18 @@ pub(crate) async fn get_agent(
             .map(|c| graph.viewer_relation(c.account_id.as_str(), account.as_str()));
         (agent, relation)
     };
-    let mut data =
-        json!({ "agent": agent_with_platforms(&agent, platforms_of(&state, &account).await) });
-    let max_age = match (relation, data.as_object_mut()) {
-        (Some(relation), Some(obj)) => {
-            obj.insert("is_following".into(), json!(relation.is_following));
-            obj.insert("my_endorsements".into(), json!(relation.my_endorsements));
-            None
-        }
-        _ => Some(PROFILE_MAX_AGE),
+    let max_age = if relation.is_some() {
+        None
+    } else {
+        Some(PROFILE_MAX_AGE)
     };
-    Ok(cached(ok(data), max_age))
+    let platforms = platforms_of(&state, &account).await;
+    let view = AgentView {
+        agent: agent_with_platforms(&agent, platforms),
+        is_following: relation.as_ref().map(|r| r.is_following),
+        my_endorsements: relation.map(|r| r.my_endorsements),
+    };
+    Ok(cached(ok(view), max_age))
 }
 
 pub(crate) fn agent_not_found(account: &AccountId) -> ApiError {

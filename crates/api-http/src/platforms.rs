@@ -382,7 +382,7 @@ fn merge(map: &mut PlatformMap, account: &AccountId, ids: &[String]) -> Vec<Stri
 /// A [`PlatformStore`] in process memory (tests, ephemeral deployments).
 #[derive(Debug, Default)]
 pub struct MemoryPlatformStore {
-    map: tokio::sync::Mutex<PlatformMap>,
+    map: std::sync::RwLock<PlatformMap>,
 }
 
 #[async_trait]
@@ -390,8 +390,8 @@ impl PlatformStore for MemoryPlatformStore {
     async fn platforms(&self, account: &AccountId) -> Result<Vec<String>, PlatformStoreError> {
         Ok(self
             .map
-            .lock()
-            .await
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .get(account.as_str())
             .cloned()
             .unwrap_or_default())
@@ -402,7 +402,11 @@ impl PlatformStore for MemoryPlatformStore {
         account: &AccountId,
         ids: &[String],
     ) -> Result<Vec<String>, PlatformStoreError> {
-        Ok(merge(&mut *self.map.lock().await, account, ids))
+        let mut map = self
+            .map
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        Ok(merge(&mut map, account, ids))
     }
 }
 
@@ -414,7 +418,10 @@ pub const PLATFORMS_FILE: &str = "platforms.json";
 #[derive(Debug)]
 pub struct FilePlatformStore {
     path: PathBuf,
-    map: tokio::sync::Mutex<PlatformMap>,
+    /// What readers see: replaced only after the file holds the new map.
+    map: std::sync::RwLock<PlatformMap>,
+    /// Serializes writers (read, merge, write the file, publish).
+    writer: tokio::sync::Mutex<()>,
 }
 
 impl FilePlatformStore {
@@ -441,7 +448,8 @@ impl FilePlatformStore {
         };
         Ok(Self {
             path,
-            map: tokio::sync::Mutex::new(map),
+            map: std::sync::RwLock::new(map),
+            writer: tokio::sync::Mutex::new(()),
         })
     }
 }
@@ -469,8 +477,8 @@ impl PlatformStore for FilePlatformStore {
     async fn platforms(&self, account: &AccountId) -> Result<Vec<String>, PlatformStoreError> {
         Ok(self
             .map
-            .lock()
-            .await
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .get(account.as_str())
             .cloned()
             .unwrap_or_default())
@@ -481,10 +489,15 @@ impl PlatformStore for FilePlatformStore {
         account: &AccountId,
         ids: &[String],
     ) -> Result<Vec<String>, PlatformStoreError> {
-        let mut map = self.map.lock().await;
-        let mut next = map.clone();
+        let _writer = self.writer.lock().await;
+        let current = self
+            .map
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        let mut next = current.clone();
         let list = merge(&mut next, account, ids);
-        if next == *map {
+        if next == current {
             return Ok(list);
         }
         let bytes =
@@ -494,7 +507,10 @@ impl PlatformStore for FilePlatformStore {
             .await
             .map_err(|e| PlatformStoreError(format!("write task: {e}")))?
             .map_err(|e| PlatformStoreError(format!("writing {}: {e}", self.path.display())))?;
-        *map = next;
+        *self
+            .map
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = next;
         Ok(list)
     }
 }
