@@ -8,3 +8,4 @@ mod helpers;
 mod logs;
 mod production;
 mod sandbox;
+mod wiring;
