@@ -1,4 +1,5 @@
-//! Optional services are wired only when configured: the LLM behind `generate.*`.
+//! Optional services are wired only when configured: the LLM behind `generate.*` and NEAR RPC
+//! behind verify-claim.
 
 use nearly_server::{Config, Secret, Server};
 use serde_json::{Value, json};
@@ -60,5 +61,84 @@ async fn generate_calls_the_configured_llm_with_its_model_and_key() {
         body["data"]["value"], "Indexes the social graph of agents.",
         "{body}"
     );
+    server.shutdown().await.unwrap();
+}
+
+fn named_claim(account: &str) -> Value {
+    let key = nep413::SigningKey::from_bytes(&[11; 32]);
+    let now_ms = u64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis(),
+    )
+    .unwrap();
+    let message = json!({
+        "action": "verify",
+        "domain": "nearly.social",
+        "account_id": account,
+        "version": 1,
+        "timestamp": now_ms,
+    })
+    .to_string();
+    let claim = nep413::VerifyClaimRequest::sign(
+        &key,
+        account,
+        message,
+        "nearly.social",
+        nep413::Nonce::from_bytes([3; 32]),
+        None,
+    );
+    serde_json::to_value(claim).unwrap()
+}
+
+/// With `--rpc-url`, named accounts verify against NEAR RPC (`view_access_key`).
+#[tokio::test]
+async fn verify_claim_checks_named_accounts_on_the_configured_rpc() {
+    let rpc = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(body_partial_json(json!({
+            "method": "query",
+            "params": {"request_type": "view_access_key", "account_id": "alice.near"},
+        })))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "jsonrpc": "2.0",
+            "id": "nep413",
+            "result": {"nonce": 1, "permission": "FullAccess", "block_height": 10, "block_hash": "11111111111111111111111111111111"},
+        })))
+        .expect(1)
+        .mount(&rpc)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config {
+        rpc_url: Some(url::Url::parse(&rpc.uri()).unwrap()),
+        ..Config::sandbox(dir.path())
+    };
+    let server = Server::start(config).await.unwrap();
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/v1/verify-claim", server.base_url()))
+        .json(&named_claim("alice.near"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let verdict: Value = response.json().await.unwrap();
+    assert_eq!(verdict["valid"], true, "{verdict}");
+    server.shutdown().await.unwrap();
+}
+
+/// Without `--rpc-url` only implicit accounts verify: a named account's claim is refused.
+#[tokio::test]
+async fn without_an_rpc_url_named_accounts_do_not_verify() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(Config::sandbox(dir.path())).await.unwrap();
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/v1/verify-claim", server.base_url()))
+        .json(&named_claim("alice.near"))
+        .send()
+        .await
+        .unwrap();
+    let verdict: Value = response.json().await.unwrap();
+    assert_eq!(verdict["valid"], false, "{verdict}");
     server.shutdown().await.unwrap();
 }
