@@ -159,7 +159,8 @@ impl LocalCustody {
         f: impl FnOnce(&Inner) -> Result<T, Error> + Send + 'static,
     ) -> Result<T, Error> {
         let inner = Arc::clone(&self.inner);
-        tokio::task::spawn_blocking(move || f(&inner))
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || span.in_scope(|| f(&inner)))
             .await
             .map_err(|e| Error::internal("a blocking custody task", e))?
     }

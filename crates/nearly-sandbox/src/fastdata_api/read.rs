@@ -63,7 +63,8 @@ impl LedgerReader {
         f: impl FnOnce(&Ledger) -> Result<T, LedgerError> + Send + 'static,
     ) -> Result<T, FastDataError> {
         let ledger = self.ledger.clone();
-        tokio::task::spawn_blocking(move || f(&ledger))
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || span.in_scope(|| f(&ledger)))
             .await
             .map_err(|e| internal(&e.to_string()))?
             .map_err(|e| internal(&e.to_string()))

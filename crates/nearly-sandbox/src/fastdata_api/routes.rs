@@ -151,7 +151,8 @@ async fn read<T: Send + 'static>(
     f: impl FnOnce(&Ledger) -> Result<T, LedgerError> + Send + 'static,
 ) -> Result<T, ApiError> {
     let ledger = ledger.clone();
-    match tokio::task::spawn_blocking(move || f(&ledger)).await {
+    let span = tracing::Span::current();
+    match tokio::task::spawn_blocking(move || span.in_scope(|| f(&ledger))).await {
         Ok(Ok(v)) => Ok(v),
         Ok(Err(e)) => {
             tracing::error!("FastData API ledger read failed: {e}");
