@@ -445,8 +445,8 @@ impl Graph {
         Outcome::Applied
     }
 
-    /// Parses nothing: interns the account and symbol a parsed key names, once per write.
-    /// `None` only past `u32::MAX` interned strings.
+    /// Interns the account and symbol a parsed key names, once per write (lookups and updates
+    /// then use the ids). `None` only past `u32::MAX` interned strings.
     fn resolve(&mut self, key: &Key) -> Option<Slot> {
         Some(match key {
             Key::Profile => Slot::Profile,
