@@ -43,7 +43,7 @@ pub struct Operation {
     pub auth: Auth,
     /// Its rate limit, if any.
     pub rate: Option<Action>,
-    /// Query parameters it reads (names from [`query_parameter`]).
+    /// Query parameters it reads (`sort`, `tag`, `capability`, `limit`, `cursor`, `direction`).
     pub query: &'static [&'static str],
     /// Request body schema (a component name), if it takes one.
     pub body: Option<&'static str>,
