@@ -67,6 +67,10 @@ pub enum FastDataError {
     /// The client was configured with an unusable base URL, namespace or setting.
     #[error("invalid FastData client configuration: {0}")]
     InvalidConfig(String),
+    /// An in-process implementation (such as the sandbox ledger) could not read its own
+    /// storage. Retryable: the storage may recover.
+    #[error("FastData backend failed: {0}")]
+    Backend(String),
 }
 
 impl FastDataError {
@@ -75,7 +79,10 @@ impl FastDataError {
     #[must_use]
     pub fn is_retryable(&self) -> bool {
         match self {
-            Self::Timeout { .. } | Self::Transport { .. } | Self::RateLimited { .. } => true,
+            Self::Timeout { .. }
+            | Self::Transport { .. }
+            | Self::RateLimited { .. }
+            | Self::Backend(_) => true,
             Self::Http { status, .. } => *status >= 500,
             Self::InvalidPageToken { .. }
             | Self::NotFound { .. }

@@ -123,11 +123,7 @@ impl LedgerReader {
 }
 
 fn internal(message: &str) -> FastDataError {
-    FastDataError::Http {
-        status: 500,
-        endpoint: "sandbox ledger".to_owned(),
-        message: message.to_owned(),
-    }
+    FastDataError::Backend(format!("sandbox ledger: {message}"))
 }
 
 fn convert_all(rows: Vec<LedgerEntry>, meta: bool) -> Result<Vec<KvEntry>, FastDataError> {
