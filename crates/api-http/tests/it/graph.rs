@@ -2,25 +2,10 @@
 //! that must show it at once (read-your-writes through the index), batch semantics, per-target
 //! errors, validation, auth and rate limits.
 
-use axum::body::Body;
-use axum::http::{Method, Request};
+use axum::http::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{Reply, TestApp, request};
-
-fn call(method: Method, uri: &str, auth: Option<&str>, body: Option<&Value>) -> Request<Body> {
-    let mut b = request(method, uri);
-    if let Some(a) = auth {
-        b = b.header("authorization", format!("Bearer {a}"));
-    }
-    match body {
-        Some(v) => b
-            .header("content-type", "application/json")
-            .body(Body::from(v.to_string()))
-            .unwrap(),
-        None => b.body(Body::empty()).unwrap(),
-    }
-}
+use crate::helpers::{Reply, TestApp, call};
 
 /// An agent with a wallet key.
 struct Agent {

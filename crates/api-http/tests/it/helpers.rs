@@ -204,3 +204,23 @@ pub(crate) fn implicit_key(seed: u8) -> (SigningKey, String) {
     let account = PublicKey::from(key.verifying_key()).implicit_account_id();
     (key, account)
 }
+
+/// A request with an optional `Bearer` credential and an optional JSON body.
+pub(crate) fn call(
+    method: Method,
+    uri: &str,
+    bearer: Option<&str>,
+    body: Option<&Value>,
+) -> Request<Body> {
+    let mut b = request(method, uri);
+    if let Some(token) = bearer {
+        b = b.header("authorization", format!("Bearer {token}"));
+    }
+    match body {
+        Some(v) => b
+            .header("content-type", "application/json")
+            .body(Body::from(v.to_string()))
+            .unwrap(),
+        None => b.body(Body::empty()).unwrap(),
+    }
+}
