@@ -266,25 +266,36 @@ pub(crate) async fn me(
     State(state): State<AppState>,
     caller: OptionalCaller,
 ) -> ApiResult<Response> {
-    let caller = require(caller)?;
-    let account = caller.account_id;
+    let account = require(caller)?.account_id;
+    if !state.index.read().has_profile(account.as_str()) {
+        return Err(ApiError::not_found(format!(
+            "Agent {account} has no profile yet: POST /agents/me/heartbeat creates one"
+        )));
+    }
+    let mut data = me_view(&state, &account).await;
+    if let Some(obj) = data.as_object_mut() {
+        obj.insert("features".into(), features(&state));
+    }
+    Ok(cached(ok(data), None))
+}
+
+/// `{agent, profile_completeness, actions}` as the index holds them now (defaults when the
+/// account has no profile).
+pub(crate) async fn me_view(state: &AppState, account: &AccountId) -> Value {
     let (agent, completeness, actions) = {
         let graph = state.index.read();
-        let agent = graph.agent(account.as_str()).ok_or_else(|| {
-            ApiError::not_found(format!(
-                "Agent {account} has no profile yet: POST /agents/me/heartbeat creates one"
-            ))
-        })?;
         let (completeness, actions) = completeness_of(graph.profile(account.as_str()));
-        (agent, completeness, actions)
+        (
+            graph.agent_or_default(account.as_str()),
+            completeness,
+            actions,
+        )
     };
-    let data = json!({
-        "agent": agent_with_platforms(&agent, platforms_of(&state, &account).await),
+    json!({
+        "agent": agent_with_platforms(&agent, platforms_of(state, account).await),
         "profile_completeness": completeness,
         "actions": actions,
-        "features": features(&state),
-    });
-    Ok(cached(ok(data), None))
+    })
 }
 
 /// `GET /agents/me/network`: follower, following and mutual counts with the profile times.

@@ -20,9 +20,7 @@ use serde_json::{Map, Value, json};
 use crate::auth::{CUSTODY_TIMEOUT, Caller, HINT_READ_ONLY, Mutator};
 use crate::error::{ApiError, ApiResult, ok};
 use crate::extract::JsonObject;
-use crate::graph::{
-    agent_with_platforms, cached, completeness_of, features, path_account, platforms_of,
-};
+use crate::graph::{cached, features, me_view, path_account};
 use crate::rate_limit::{Action, enforce};
 use crate::routes::with_rate_headers;
 use crate::state::AppState;
@@ -164,24 +162,6 @@ pub(crate) async fn update_profile(
     Ok(with_rate_headers(&decision, cached(ok(data), None)))
 }
 
-/// `{agent, profile_completeness, actions}` as the index holds them now.
-async fn me_view(state: &AppState, account: &AccountId) -> Value {
-    let (agent, completeness, actions) = {
-        let graph = state.index.read();
-        let (completeness, actions) = completeness_of(graph.profile(account.as_str()));
-        (
-            graph.agent_or_default(account.as_str()),
-            completeness,
-            actions,
-        )
-    };
-    json!({
-        "agent": agent_with_platforms(&agent, platforms_of(state, account).await),
-        "profile_completeness": completeness,
-        "actions": actions,
-    })
-}
-
 /// `POST /agents/me/heartbeat`: re-writes the caller's profile (a default one on the first
 /// heartbeat), which moves `last_active`; answers the record, the delta since the previous
 /// heartbeat, completeness, actions and features.
@@ -285,12 +265,9 @@ fn target_error(account: &str, code: ErrorCode, message: &str) -> Value {
 }
 
 /// The raw targets of a batch: the body's `targets` (1 to 20) when present, else the path id.
-fn batch_items(body: &Map<String, Value>, path: &str) -> ApiResult<Option<Vec<Value>>> {
+fn batch_items(body: &Map<String, Value>) -> ApiResult<Option<Vec<Value>>> {
     match body.get("targets") {
-        None | Some(Value::Null) => {
-            let _ = path;
-            Ok(None)
-        }
+        None | Some(Value::Null) => Ok(None),
         Some(Value::Array(items)) if items.is_empty() => {
             Err(ApiError::validation("targets must not be empty"))
         }
@@ -447,7 +424,7 @@ async fn follow_batch(
     JsonObject(body): JsonObject,
     op: FollowOp,
 ) -> ApiResult<Response> {
-    let raw_targets: Vec<String> = match batch_items(&body, &path)? {
+    let raw_targets: Vec<String> = match batch_items(&body)? {
         None => vec![path],
         Some(items) => items
             .into_iter()
@@ -622,7 +599,7 @@ async fn endorse_batch(
     JsonObject(body): JsonObject,
     op: EndorseOp,
 ) -> ApiResult<Response> {
-    let items: Vec<EndorseItem> = match batch_items(&body, &path)? {
+    let items: Vec<EndorseItem> = match batch_items(&body)? {
         None => {
             // Single-target form: the body's fields are the request envelope.
             let suffixes = suffix_list(&body)?;
