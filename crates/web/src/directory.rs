@@ -9,10 +9,10 @@ use maud::{Markup, html};
 use nearly_core::{AccountId, ImageUrl};
 use serde::Deserialize;
 
+use crate::WebState;
 use crate::error::WebError;
 use crate::format;
 use crate::layout::{Nav, Page, page_shell};
-use crate::WebState;
 
 /// Agents per page unless `limit` says otherwise, and the most `limit` may ask for (the API's).
 pub(crate) const PAGE_DEFAULT: usize = 25;
@@ -51,7 +51,10 @@ fn validate(q: &DirectoryQuery) -> Result<Filters<'_>, WebError> {
     };
     let tag = present(q.tag.as_ref());
     if let Some(t) = tag
-        && (t.len() > 30 || !t.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'))
+        && (t.len() > 30
+            || !t
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'))
     {
         return Err(WebError::BadRequest(
             "a tag is 1 to 30 characters of a-z, 0-9 and -".into(),
@@ -62,7 +65,9 @@ fn validate(q: &DirectoryQuery) -> Result<Filters<'_>, WebError> {
         && (c.len() > 60
             || !c.contains('/')
             || !c.bytes().all(|b| {
-                b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'/' | b'-')
+                b.is_ascii_lowercase()
+                    || b.is_ascii_digit()
+                    || matches!(b, b'.' | b'_' | b'/' | b'-')
             }))
     {
         return Err(WebError::BadRequest(
@@ -138,7 +143,11 @@ pub(crate) async fn page(
             matching,
             network,
             height: graph.height(),
-            top_tags: tags.into_iter().take(12).map(|t| (t.tag, t.count)).collect(),
+            top_tags: tags
+                .into_iter()
+                .take(12)
+                .map(|t| (t.tag, t.count))
+                .collect(),
         }
     };
     Ok(Page::public(render(&f, &listing), api_http::LIST_MAX_AGE))
@@ -334,9 +343,15 @@ pub(crate) struct SearchQuery {
 /// `GET /search?q=alice.near`: 303 to the profile of a valid account id, else a 400 page that
 /// names the rule.
 pub(crate) async fn search(Query(q): Query<SearchQuery>) -> Result<Response, WebError> {
-    let raw = q.q.as_deref().map(str::trim).unwrap_or_default().to_ascii_lowercase();
+    let raw =
+        q.q.as_deref()
+            .map(str::trim)
+            .unwrap_or_default()
+            .to_ascii_lowercase();
     if raw.is_empty() {
-        return Err(WebError::BadRequest("enter an account id, for example alice.near".into()));
+        return Err(WebError::BadRequest(
+            "enter an account id, for example alice.near".into(),
+        ));
     }
     let account = AccountId::parse(&raw)
         .map_err(|e| WebError::BadRequest(format!("{raw:?} is not a NEAR account id: {e}")))?;

@@ -110,7 +110,11 @@ mod tests {
         assert_eq!(query_value("a b&c=d\"<"), "a%20b%26c%3Dd%22%3C");
         assert_eq!(query_value("skills/rust"), "skills/rust");
         assert_eq!(
-            query_string(&[("tag", Some("x")), ("cursor", None), ("sort", Some("newest"))]),
+            query_string(&[
+                ("tag", Some("x")),
+                ("cursor", None),
+                ("sort", Some("newest"))
+            ]),
             "?tag=x&sort=newest"
         );
         assert_eq!(query_string(&[("tag", None)]), "");
@@ -118,7 +122,10 @@ mod tests {
 
     #[test]
     fn paths_keep_slashes() {
-        assert_eq!(path("endorsing/bob.near/tags/a b"), "endorsing/bob.near/tags/a%20b");
+        assert_eq!(
+            path("endorsing/bob.near/tags/a b"),
+            "endorsing/bob.near/tags/a%20b"
+        );
     }
 
     #[test]

@@ -99,7 +99,9 @@ pub fn router(state: WebState, api: Router) -> Router {
         .route("/verify", get(verify::form_page).post(verify::submit))
         .route("/docs", get(docs::page))
         .route(STYLESHEET_PATH, get(layout::stylesheet))
-        .layer(axum::extract::DefaultBodyLimit::max(api_http::MAX_BODY_BYTES))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            api_http::MAX_BODY_BYTES,
+        ))
         .layer(axum::middleware::from_fn(headers::security_headers))
         .with_state(state);
     pages.fallback(api_or_not_found).with_state(api)
@@ -118,7 +120,8 @@ async fn api_or_not_found(State(api): State<Router>, req: Request) -> Response {
         Err(never) => match never {},
     };
     if outside_api && response.status() == axum::http::StatusCode::NOT_FOUND {
-        let mut page = WebError::NotFound(format!("Nothing is published at {path}.")).into_response();
+        let mut page =
+            WebError::NotFound(format!("Nothing is published at {path}.")).into_response();
         headers::apply(page.headers_mut());
         return page;
     }

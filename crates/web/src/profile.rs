@@ -14,6 +14,9 @@ use crate::{WebState, directory, format};
 
 /// Followers and following shown per page.
 const LIST_PAGE: usize = 25;
+/// Endorsers shown per key suffix; the rest are counted and linked to the API's full list (a
+/// popular agent can have thousands, which would make the page megabytes).
+pub(crate) const ENDORSERS_SHOWN: usize = 20;
 
 /// The profile page's query string: one cursor per paged list.
 #[derive(Debug, Default, Deserialize)]
@@ -52,7 +55,9 @@ pub(crate) async fn page(
     Query(q): Query<ProfileQuery>,
 ) -> Result<Page, WebError> {
     let account = AccountId::parse(&raw).map_err(|_| {
-        WebError::NotFound(format!("{raw:?} is not a NEAR account id, so no agent has it."))
+        WebError::NotFound(format!(
+            "{raw:?} is not a NEAR account id, so no agent has it."
+        ))
     })?;
     let followers_cursor = cursor(q.followers.as_ref())?;
     let following_cursor = cursor(q.following.as_ref())?;
@@ -214,7 +219,7 @@ fn render(links: &FastDataLinks, p: &Profile, q: &ProfileQuery) -> Markup {
                         section.endorsement-group {
                             h3 { "For " code { bdi { (suffix) } } " (" (entries.len()) ")" }
                             ul.entries {
-                                @for e in entries {
+                                @for e in entries.iter().take(ENDORSERS_SHOWN) {
                                     @let key = format!("endorsing/{id}/{suffix}");
                                     li {
                                         a href={ "/agents/" (e.account_id) } { (e.account_id) }
@@ -227,6 +232,12 @@ fn render(links: &FastDataLinks, p: &Profile, q: &ProfileQuery) -> Markup {
                                         }
                                         (evidence::render(links, &Evidence { key: &key, writer: &e.account_id, height: Some(e.at_height), history: false }))
                                     }
+                                }
+                            }
+                            @if entries.len() > ENDORSERS_SHOWN {
+                                p.more {
+                                    "and " (entries.len() - ENDORSERS_SHOWN) " more: the full list with evidence is "
+                                    a href={ "/api/v1/agents/" (id) "/endorsers" } { "GET /api/v1/agents/" (id) "/endorsers" } "."
                                 }
                             }
                         }

@@ -4,9 +4,9 @@
 use axum::extract::State;
 use maud::html;
 
+use crate::WebState;
 use crate::format;
 use crate::layout::{Nav, Page, page_shell};
-use crate::WebState;
 
 /// `GET /tags`.
 pub(crate) async fn tags(State(state): State<WebState>) -> Page {

@@ -12,9 +12,9 @@ use maud::{Markup, html};
 use nep413::{Reason, Verifier, VerifyClaimPolicy, VerifyClaimResponse};
 use serde::Deserialize;
 
+use crate::WebState;
 use crate::error::WebError;
 use crate::layout::{Nav, Page, page_shell};
-use crate::WebState;
 
 /// The form's one field.
 #[derive(Debug, Deserialize)]
@@ -29,11 +29,26 @@ const EXAMPLE: &str = r#"{"account_id":"alice.near","public_key":"ed25519:...","
 
 /// The checks in the policy's order, with the reason that fails each.
 const CHECKS: [(&str, Reason); 5] = [
-    ("Well-formed: fields, message object, key, signature and nonce encodings", Reason::Malformed),
-    ("Fresh: the message timestamp is inside the window", Reason::Expired),
-    ("Signature: ed25519 (strict) over the NEP-413 payload", Reason::Signature),
-    ("Not replayed: the nonce is new for this recipient", Reason::Replay),
-    ("Key bound: the key is a full-access key of the account", Reason::AccountBinding),
+    (
+        "Well-formed: fields, message object, key, signature and nonce encodings",
+        Reason::Malformed,
+    ),
+    (
+        "Fresh: the message timestamp is inside the window",
+        Reason::Expired,
+    ),
+    (
+        "Signature: ed25519 (strict) over the NEP-413 payload",
+        Reason::Signature,
+    ),
+    (
+        "Not replayed: the nonce is new for this recipient",
+        Reason::Replay,
+    ),
+    (
+        "Key bound: the key is a full-access key of the account",
+        Reason::AccountBinding,
+    ),
 ];
 
 fn form(claim: &str) -> Markup {

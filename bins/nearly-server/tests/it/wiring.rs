@@ -161,7 +161,12 @@ async fn web_pages_are_served_in_front_of_the_api() {
     assert!(home.text().await.unwrap().contains("id=\"network-size\""));
     let missing = http.get(format!("{base}/nope")).send().await.unwrap();
     assert_eq!(missing.status().as_u16(), 404);
-    assert!(missing.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(
+        missing.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
     let (status, body) = crate::helpers::get_json(&http, &format!("{base}/api/v1/nope")).await;
     assert_eq!(status, 404);
     assert_eq!(body["code"], "NOT_FOUND");

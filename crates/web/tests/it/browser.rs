@@ -67,7 +67,9 @@ impl Driver {
         let mut driver = Self { child, port };
         if ready_rx.recv_timeout(DRIVER_START).is_err() {
             let status = driver.child.try_wait();
-            panic!("chromedriver did not start on port {port} within {DRIVER_START:?} ({status:?})");
+            panic!(
+                "chromedriver did not start on port {port} within {DRIVER_START:?} ({status:?})"
+            );
         }
         driver
     }
@@ -125,7 +127,13 @@ async fn screenshot(driver: &WebDriver, name: &str) {
 }
 
 async fn text(driver: &WebDriver, css: &str) -> String {
-    driver.find(By::Css(css)).await.unwrap().text().await.unwrap()
+    driver
+        .find(By::Css(css))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
 }
 
 async fn no_script_ran(driver: &WebDriver) {
@@ -144,7 +152,10 @@ async fn no_script_ran(driver: &WebDriver) {
 async fn walk(driver: &WebDriver, base: &str, claim: &str) {
     // The directory.
     driver.goto(format!("{base}/")).await.unwrap();
-    assert_eq!(text(driver, "#network-size").await, (FILLERS + 5).to_string());
+    assert_eq!(
+        text(driver, "#network-size").await,
+        (FILLERS + 5).to_string()
+    );
     no_script_ran(driver).await;
     screenshot(driver, "01-directory").await;
 
@@ -157,15 +168,35 @@ async fn walk(driver: &WebDriver, base: &str, claim: &str) {
         .await
         .unwrap();
     assert_eq!(text(driver, "h1").await, "Agents with tag rust");
-    assert_eq!(driver.current_url().await.unwrap().query(), Some("tag=rust"));
-    assert_eq!(driver.find_all(By::Css("ol.agents > li")).await.unwrap().len(), 25);
+    assert_eq!(
+        driver.current_url().await.unwrap().query(),
+        Some("tag=rust")
+    );
+    assert_eq!(
+        driver
+            .find_all(By::Css("ol.agents > li"))
+            .await
+            .unwrap()
+            .len(),
+        25
+    );
     no_script_ran(driver).await;
     screenshot(driver, "02-tag-rust").await;
-    driver.find(By::Css("a[rel=next]")).await.unwrap().click().await.unwrap();
+    driver
+        .find(By::Css("a[rel=next]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     let url = driver.current_url().await.unwrap();
     assert!(url.query().unwrap().contains("cursor="), "{url}");
     assert_eq!(
-        driver.find_all(By::Css("ol.agents > li")).await.unwrap().len(),
+        driver
+            .find_all(By::Css("ol.agents > li"))
+            .await
+            .unwrap()
+            .len(),
         FILLERS + 2 - 25
     );
     screenshot(driver, "03-tag-rust-page-2").await;
@@ -182,9 +213,20 @@ async fn walk(driver: &WebDriver, base: &str, claim: &str) {
         .first()
         .await
         .unwrap();
-    assert_eq!(driver.current_url().await.unwrap().path(), "/agents/alice.near");
+    assert_eq!(
+        driver.current_url().await.unwrap().path(),
+        "/agents/alice.near"
+    );
     assert_eq!(text(driver, "h1").await, "Alice");
-    assert!(driver.find(By::Css("svg#neighbourhood")).await.unwrap().is_displayed().await.unwrap());
+    assert!(
+        driver
+            .find(By::Css("svg#neighbourhood"))
+            .await
+            .unwrap()
+            .is_displayed()
+            .await
+            .unwrap()
+    );
     no_script_ran(driver).await;
     screenshot(driver, "04-profile").await;
 
@@ -201,7 +243,10 @@ async fn walk(driver: &WebDriver, base: &str, claim: &str) {
     screenshot(driver, "05-fastdata-evidence").await;
 
     // A hostile profile: text, no script, no alert, no horizontal overflow.
-    driver.goto(format!("{base}/agents/hostile.near")).await.unwrap();
+    driver
+        .goto(format!("{base}/agents/hostile.near"))
+        .await
+        .unwrap();
     assert_eq!(text(driver, "h1").await, HOSTILE_NAME);
     no_script_ran(driver).await;
     screenshot(driver, "06-hostile-profile").await;
@@ -210,15 +255,30 @@ async fn walk(driver: &WebDriver, base: &str, claim: &str) {
     driver.goto(format!("{base}/verify")).await.unwrap();
     let area = driver.find(By::Css("textarea#claim")).await.unwrap();
     area.send_keys(claim).await.unwrap();
-    driver.find(By::Css("form.verify button[type=submit]")).await.unwrap().click().await.unwrap();
+    driver
+        .find(By::Css("form.verify button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     assert_eq!(text(driver, "#verdict-title").await, "Valid");
     assert_eq!(
-        driver.find_all(By::Css("#checks li.pass")).await.unwrap().len(),
+        driver
+            .find_all(By::Css("#checks li.pass"))
+            .await
+            .unwrap()
+            .len(),
         5
     );
     screenshot(driver, "07-verify-valid").await;
 
-    for (path, name) in [("/tags", "08-tags"), ("/capabilities", "09-capabilities"), ("/docs", "10-docs"), ("/no/such/page", "11-not-found")] {
+    for (path, name) in [
+        ("/tags", "08-tags"),
+        ("/capabilities", "09-capabilities"),
+        ("/docs", "10-docs"),
+        ("/no/such/page", "11-not-found"),
+    ] {
         driver.goto(format!("{base}{path}")).await.unwrap();
         assert!(!text(driver, "h1").await.is_empty());
         no_script_ran(driver).await;

@@ -40,7 +40,8 @@ impl nearly_sandbox::Clock for StepClock {
 pub(crate) const FILLERS: usize = 28;
 
 /// A hostile display name: a script, an attribute breakout with an event handler.
-pub(crate) const HOSTILE_NAME: &str = r#"<script>window.__pwned=1</script>"><img src=x onerror="window.__pwned=2;alert(1)">"#;
+pub(crate) const HOSTILE_NAME: &str =
+    r#"<script>window.__pwned=1</script>"><img src=x onerror="window.__pwned=2;alert(1)">"#;
 
 /// A 500-character word with no break opportunity.
 pub(crate) fn long_word() -> String {
@@ -73,8 +74,12 @@ pub(crate) fn seed(ledger: &Ledger) {
             ledger,
             &name,
             vec![
-                ("profile", json!({"name": format!("Filler {i}"), "description": "a filler", "tags": ["rust"], "capabilities": {}})),
+                (
+                    "profile",
+                    json!({"name": format!("Filler {i}"), "description": "a filler", "tags": ["rust"], "capabilities": {}}),
+                ),
                 ("tag/rust", json!(true)),
+                ("endorsing/carol.near/skills/audit", json!({})),
             ],
         );
     }
@@ -82,8 +87,11 @@ pub(crate) fn seed(ledger: &Ledger) {
         ledger,
         "alice.near",
         vec![
-            ("profile", json!({"name": "Alice", "description": "Rust agent.", "image": "https://example.com/alice.png",
-                "tags": ["rust", "ai"], "capabilities": {"skills": ["rust"]}})),
+            (
+                "profile",
+                json!({"name": "Alice", "description": "Rust agent.", "image": "https://example.com/alice.png",
+                "tags": ["rust", "ai"], "capabilities": {"skills": ["rust"]}}),
+            ),
             ("tag/rust", json!(true)),
             ("tag/ai", json!(true)),
             ("cap/skills/rust", json!(true)),
@@ -93,10 +101,19 @@ pub(crate) fn seed(ledger: &Ledger) {
         ledger,
         "bob.near",
         vec![
-            ("profile", json!({"name": "Bob", "description": "Bob's agent", "tags": ["ai"], "capabilities": {}})),
+            (
+                "profile",
+                json!({"name": "Bob", "description": "Bob's agent", "tags": ["ai"], "capabilities": {}}),
+            ),
             ("tag/ai", json!(true)),
-            ("graph/follow/alice.near", json!({"reason": "great rust reviews"})),
-            ("endorsing/alice.near/tags/rust", json!({"reason": "ships rust daily"})),
+            (
+                "graph/follow/alice.near",
+                json!({"reason": "great rust reviews"}),
+            ),
+            (
+                "endorsing/alice.near/tags/rust",
+                json!({"reason": "ships rust daily"}),
+            ),
         ],
     );
     commit(
@@ -108,24 +125,36 @@ pub(crate) fn seed(ledger: &Ledger) {
         ledger,
         "carol.near",
         vec![
-            ("profile", json!({"name": "Carol", "description": "", "tags": [], "capabilities": {}})),
+            (
+                "profile",
+                json!({"name": "Carol", "description": "", "tags": [], "capabilities": {}}),
+            ),
             ("graph/follow/alice.near", json!({})),
         ],
     );
     commit(
         ledger,
         "dave.near",
-        vec![("profile", json!({"name": "Dave", "description": "", "image": "http://127.0.0.1/dave.png", "tags": [], "capabilities": {}}))],
+        vec![(
+            "profile",
+            json!({"name": "Dave", "description": "", "image": "http://127.0.0.1/dave.png", "tags": [], "capabilities": {}}),
+        )],
     );
     commit(
         ledger,
         "hostile.near",
         vec![
-            ("profile", json!({"name": HOSTILE_NAME, "description": hostile_description(),
-                "tags": ["rust"], "capabilities": {}})),
+            (
+                "profile",
+                json!({"name": HOSTILE_NAME, "description": hostile_description(),
+                "tags": ["rust"], "capabilities": {}}),
+            ),
             ("tag/rust", json!(true)),
             ("graph/follow/alice.near", json!({"reason": HOSTILE_NAME})),
-            ("endorsing/alice.near/tags/rust", json!({"reason": format!("</li></ul><script>window.__pwned=4</script>{}", long_word())})),
+            (
+                "endorsing/alice.near/tags/rust",
+                json!({"reason": format!("</li></ul><script>window.__pwned=4</script>{}", long_word())}),
+            ),
         ],
     );
 }
@@ -331,9 +360,17 @@ pub(crate) fn assert_inert(doc: &Html) {
     assert_eq!(doc.select(&sel("script")).count(), 0, "a script element");
     assert_eq!(doc.select(&sel("img[src=x]")).count(), 0, "an injected img");
     assert_eq!(doc.select(&sel("main b")).count(), 0, "an injected b");
-    for element in doc.root_element().descendants().filter_map(scraper::ElementRef::wrap) {
+    for element in doc
+        .root_element()
+        .descendants()
+        .filter_map(scraper::ElementRef::wrap)
+    {
         for (name, _) in element.value().attrs() {
-            assert!(!name.starts_with("on"), "event handler attribute {name} on <{}>", element.value().name());
+            assert!(
+                !name.starts_with("on"),
+                "event handler attribute {name} on <{}>",
+                element.value().name()
+            );
         }
     }
 }

@@ -28,10 +28,17 @@ async fn pages_carry_security_and_cache_headers_while_the_api_keeps_its_own() {
         let (got, headers, _) = get(&http, &served.url(path)).await;
         assert_eq!(got, status, "{path}");
         assert_eq!(headers["cache-control"], cache, "{path}");
-        assert_eq!(headers["content-security-policy"], web::CONTENT_SECURITY_POLICY, "{path}");
+        assert_eq!(
+            headers["content-security-policy"],
+            web::CONTENT_SECURITY_POLICY,
+            "{path}"
+        );
         assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
         assert_eq!(headers["referrer-policy"], "no-referrer", "{path}");
-        assert_eq!(headers["content-type"], "text/html; charset=utf-8", "{path}");
+        assert_eq!(
+            headers["content-type"], "text/html; charset=utf-8",
+            "{path}"
+        );
     }
     // The API's answers are the API's: JSON, its cache policy, no page headers added.
     let (status, headers, body) = get(&http, &served.url("/api/v1/agents?limit=1")).await;
@@ -57,13 +64,22 @@ async fn evidence_links_resolve_to_the_fastdata_rows_they_cite() {
     let doc = scraper::Html::parse_document(&body);
     let mut checked = 0;
     for evidence in doc.select(&sel(".evidence")) {
-        let codes: Vec<String> = evidence.select(&sel("code")).map(|c| c.text().collect()).collect();
+        let codes: Vec<String> = evidence
+            .select(&sel("code"))
+            .map(|c| c.text().collect())
+            .collect();
         let (key, writer) = (&codes[0], &codes[1]);
         let height: Option<u64> = evidence
             .select(&sel(".height"))
             .next()
             .map(|h| h.text().collect::<String>().parse().unwrap());
-        let href = evidence.select(&sel("a.raw")).next().unwrap().value().attr("href").unwrap();
+        let href = evidence
+            .select(&sel("a.raw"))
+            .next()
+            .unwrap()
+            .value()
+            .attr("href")
+            .unwrap();
         let (status, _, raw) = get(&http, &served.url(href)).await;
         assert_eq!(status, 200, "{href}");
         let rows: Value = serde_json::from_str(&raw).unwrap();
@@ -108,9 +124,10 @@ async fn verify_form_over_http_with_a_custody_signed_claim_and_the_api_rate_limi
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_millis();
-    let message = serde_json::json!({"action": "login", "domain": "nearly.social", "account_id": me,
+    let message =
+        serde_json::json!({"action": "login", "domain": "nearly.social", "account_id": me,
         "version": 1, "timestamp": now_ms})
-    .to_string();
+        .to_string();
     let signed: Value = http
         .post(served.url("/outlayer/wallet/v1/sign-message"))
         .bearer_auth(key)
@@ -121,10 +138,11 @@ async fn verify_form_over_http_with_a_custody_signed_claim_and_the_api_rate_limi
         .json()
         .await
         .unwrap();
-    let claim = serde_json::json!({"account_id": signed["account_id"], "public_key": signed["public_key"],
+    let claim =
+        serde_json::json!({"account_id": signed["account_id"], "public_key": signed["public_key"],
         "signature": signed["signature"], "nonce": signed["nonce"], "message": message,
         "recipient": "nearly.social", "expected_domain": "nearly.social"})
-    .to_string();
+        .to_string();
     let post = |body: String| {
         http.post(served.url("/verify"))
             .header("content-type", "application/x-www-form-urlencoded")
@@ -135,7 +153,14 @@ async fn verify_form_over_http_with_a_custody_signed_claim_and_the_api_rate_limi
     assert_eq!(r.status().as_u16(), 200);
     assert_eq!(r.headers()["cache-control"], "no-store");
     let doc = scraper::Html::parse_document(&r.text().await.unwrap());
-    assert_eq!(doc.select(&sel("#verdict-title")).next().unwrap().text().collect::<String>(), "Valid");
+    assert_eq!(
+        doc.select(&sel("#verdict-title"))
+            .next()
+            .unwrap()
+            .text()
+            .collect::<String>(),
+        "Valid"
+    );
     // The API and the page spend one budget per IP: 60 per 60 s, then 429 with Retry-After.
     for _ in 1..60 {
         let r = post("claim=x".into()).await.unwrap();
@@ -143,8 +168,20 @@ async fn verify_form_over_http_with_a_custody_signed_claim_and_the_api_rate_limi
     }
     let r = post("claim=x".into()).await.unwrap();
     assert_eq!(r.status().as_u16(), 429);
-    assert!(r.headers()["retry-after"].to_str().unwrap().parse::<u64>().unwrap() >= 1);
-    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(
+        r.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+            >= 1
+    );
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
     let api = http
         .post(served.url("/api/v1/verify-claim"))
         .json(&serde_json::json!({}))

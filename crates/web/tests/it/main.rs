@@ -2,6 +2,9 @@
 //! real HTTP beside the API and the sandbox's FastData reads (`http`), and a real Chromium
 //! driven over WebDriver (`browser`).
 
+// Test helpers outside `#[test]` functions fail loudly too: a panic is a failed assertion.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod browser;
 mod helpers;
 mod http;
