@@ -84,8 +84,9 @@ impl WebState {
 }
 
 /// The pages, with `api` behind them: a path the pages do not serve goes to `api` unchanged,
-/// and when `api` has nothing there either (404) and the path is outside `/api`, the answer is
-/// the HTML 404 page instead of the API's JSON envelope.
+/// and when `api` has nothing there either (its JSON 404 envelope) and the path is outside
+/// `/api`, the answer is the HTML 404 page instead. Other 404s from `api` (for instance an
+/// empty one from a wire emulator nested in it) pass through.
 ///
 /// Composing this way (rather than merging two routers, which axum refuses when both have a
 /// fallback) leaves `api` whole: its routes, layers and JSON 404/405 under `/api` are untouched.
@@ -119,7 +120,15 @@ async fn api_or_not_found(State(api): State<Router>, req: Request) -> Response {
         Ok(r) => r,
         Err(never) => match never {},
     };
-    if outside_api && response.status() == axum::http::StatusCode::NOT_FOUND {
+    // Only the API's own "no route" envelope (JSON) is replaced: a wire emulator mounted beside
+    // it (the sandbox FastData API answers unknown routes with an empty 404, as the real one
+    // does) keeps its answer.
+    let api_envelope = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if outside_api && api_envelope && response.status() == axum::http::StatusCode::NOT_FOUND {
         let mut page =
             WebError::NotFound(format!("Nothing is published at {path}.")).into_response();
         headers::apply(page.headers_mut());

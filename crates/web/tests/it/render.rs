@@ -378,6 +378,10 @@ async fn unknown_agents_and_paths_get_an_html_404_while_api_paths_keep_json() {
     let page = app.get("/skill.md").await;
     assert_eq!(page.status, 200);
     assert!(page.header("content-type").starts_with("text/markdown"));
+    // The FastData emulator's own empty 404 for an unknown route is its wire answer: kept.
+    let page = app.get("/fastdata/v0/nope").await;
+    assert_eq!(page.status, 404);
+    assert_eq!(page.body, "");
     let page = app
         .get("/fastdata/v0/latest/contextual.near/alice.near/profile")
         .await;
