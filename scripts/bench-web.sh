@@ -3,7 +3,8 @@
 # endpoint it mirrors, in the same run against the same server and data:
 #   GET /                      vs  GET /api/v1/agents?limit=25      (the directory's first page)
 #   GET /agents/{id}           vs  GET /api/v1/agents/{id}          (a profile)
-# for a popular agent (agent0.near: ~1% of everyone follows it) and a typical one.
+# for a popular agent (agent0.near: ~1% of everyone follows and endorses it) and a typical one,
+# plus the endorsers endpoint the popular page's cost comes from.
 #
 # Usage: scripts/bench-web.sh [DATA_DIR]
 #
@@ -110,6 +111,13 @@ pair() { # name page-path json-path
 pair directory / '/api/v1/agents?limit=25'
 pair popular /agents/agent0.near /api/v1/agents/agent0.near
 pair typical /agents/agent54321.near /api/v1/agents/agent54321.near
+# The popular profile page also reads every endorser of agent0 (about 1,000; it shows 20 per
+# suffix): the JSON endpoint that reads the same list, for comparison.
+log "components: /api/v1/agents/agent0.near/endorsers"
+one popular.endorsers.json /api/v1/agents/agent0.near/endorsers
+printf '| (popular page reads the same endorser list as) | | | | | `GET /api/v1/agents/agent0.near/endorsers` | %s | %s | %s ms | %s ms | |\n' \
+    "$BYTES" "$RPS" "$P50" "$P99" >>"$RESULTS"
+tail -n 1 "$RESULTS" >&2
 
 echo >&2
 cat "$RESULTS"
