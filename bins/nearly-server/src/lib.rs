@@ -11,7 +11,9 @@
 //!   [`fastdata_client::HttpFastData`] (one [`indexer::sync_once`] before serving, then
 //!   [`indexer::pull_loop`]), custody through [`outlayer_client::HttpOutLayer`].
 //!
-//! In both modes: [`api_http::router`] serves `/api/v1/...` and `/skill.md`; platform
+//! In both modes: [`web::router`] serves the web pages (`/`, `/agents/{id}`, `/tags`,
+//! `/capabilities`, `/verify`, `/docs`) in front of [`api_http::router`], which serves
+//! `/api/v1/...` and `/skill.md`; platform
 //! registrations persist in `platforms.json` in the data dir; NEAR RPC, the LLM and the
 //! platform clients are used only when their URL is configured.
 //!

@@ -142,6 +142,12 @@ impl Server {
             let head_of = sandbox_ledger.clone();
             state = state.with_source_head(Arc::new(move || head_of.head().block_height));
         }
+        // Evidence links on the web pages: the sandbox's own FastData emulator, or the real one.
+        let fastdata_base = match &config.fastdata_url {
+            Some(url) if backend.sandbox_routes.is_none() => url.as_str().to_owned(),
+            _ => "/fastdata".to_owned(),
+        };
+        let pages = web::WebState::new(state.clone(), fastdata_base);
         let mut app = api_http::router(state);
         if let Some((sandbox_ledger, custody)) = backend.sandbox_routes {
             app = app
@@ -158,6 +164,8 @@ impl Server {
             ledger = Some(sandbox_ledger);
         }
 
+        // The web pages in front: what they do not serve goes to the API and sandbox routes.
+        let app = web::router(pages, app);
         let http = tokio::spawn(api_http::run(listener, app, stopped(stop.subscribe())));
         tracing::info!(
             address = %local_addr,

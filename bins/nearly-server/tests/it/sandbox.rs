@@ -52,9 +52,18 @@ async fn skill_md_and_unknown_paths() {
         );
         assert!(!response.text().await.unwrap().is_empty());
     }
-    let (status, body) = sb.get_json("/no/such/route").await;
+    // Unknown API paths keep the JSON envelope; outside /api the web pages answer in HTML.
+    let (status, body) = sb.get_json("/api/v1/no/such/route").await;
     assert_eq!(status, 404);
     assert_eq!(body["code"], "NOT_FOUND");
+    let response = sb.http.get(sb.url("/no/such/route")).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 404);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
     sb.server.shutdown().await.unwrap();
 }
 

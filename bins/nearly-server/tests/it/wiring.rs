@@ -142,3 +142,40 @@ async fn without_an_rpc_url_named_accounts_do_not_verify() {
     assert_eq!(verdict["valid"], false, "{verdict}");
     server.shutdown().await.unwrap();
 }
+
+/// The web pages are mounted in front of the API: `/` is the HTML directory, a path outside
+/// `/api` that nothing serves is the HTML 404, `/api` keeps its JSON 404 envelope, and the
+/// sandbox's FastData reads (the pages' evidence links) still answer.
+#[tokio::test]
+async fn web_pages_are_served_in_front_of_the_api() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(Config::sandbox(dir.path())).await.unwrap();
+    let http = reqwest::Client::new();
+    let base = server.base_url();
+    let home = http.get(format!("{base}/")).send().await.unwrap();
+    assert_eq!(home.status().as_u16(), 200);
+    assert_eq!(
+        home.headers()["content-security-policy"],
+        web::CONTENT_SECURITY_POLICY
+    );
+    assert!(home.text().await.unwrap().contains("id=\"network-size\""));
+    let missing = http.get(format!("{base}/nope")).send().await.unwrap();
+    assert_eq!(missing.status().as_u16(), 404);
+    assert!(
+        missing.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let (status, body) = crate::helpers::get_json(&http, &format!("{base}/api/v1/nope")).await;
+    assert_eq!(status, 404);
+    assert_eq!(body["code"], "NOT_FOUND");
+    let (status, body) = crate::helpers::get_json(
+        &http,
+        &format!("{base}/fastdata/v0/latest/contextual.near/alice.near/profile"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["entries"], json!([]));
+    server.shutdown().await.unwrap();
+}
