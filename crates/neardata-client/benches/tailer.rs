@@ -12,7 +12,13 @@
 //!
 //! NEAR makes ~1.7 blocks/s; the target is >= 50x, i.e. >= 85 blocks/s with 100 calls each.
 
-#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)]
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -65,7 +71,11 @@ fn block(h: u64) -> Vec<u8> {
         });
         shards[i % 4].push(outcome(i, NS, action("__fastdata_kv", &args)));
         let transfer = json!({"receiver_id": "bob.near", "amount": "1000000", "memo": null});
-        shards[(i + 1) % 4].push(outcome(i, "usdt.tether-token.near", action("ft_transfer", &transfer)));
+        shards[(i + 1) % 4].push(outcome(
+            i,
+            "usdt.tether-token.near",
+            action("ft_transfer", &transfer),
+        ));
     }
     let doc = json!({
         "block": {"author": "validator.poolv1.near", "header": {
@@ -103,7 +113,10 @@ async fn tail(source: Arc<dyn BlockSource>) -> usize {
 }
 
 fn benches(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let bodies: Vec<Vec<u8>> = (1..=BLOCKS).map(block).collect();
     let memory: Arc<dyn BlockSource> = Arc::new(Memory(bodies.clone()));
 
@@ -116,26 +129,42 @@ fn benches(c: &mut Criterion) {
                 async move { served[(h - 1) as usize].clone() }
             }),
         );
-        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await.unwrap();
+        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         format!("http://{addr}")
     });
-    let http: Arc<dyn BlockSource> = Arc::new(HttpNeardata::new(&base, HttpConfig::default()).unwrap());
+    let http: Arc<dyn BlockSource> =
+        Arc::new(HttpNeardata::new(&base, HttpConfig::default()).unwrap());
 
     let mut group = c.benchmark_group("tail");
     group.throughput(Throughput::Elements(BLOCKS));
-    group.bench_function("in_memory", |b| b.iter(|| rt.block_on(tail(memory.clone()))));
-    group.bench_function("http_localhost", |b| b.iter(|| rt.block_on(tail(http.clone()))));
+    group.bench_function("in_memory", |b| {
+        b.iter(|| rt.block_on(tail(memory.clone())))
+    });
+    group.bench_function("http_localhost", |b| {
+        b.iter(|| rt.block_on(tail(http.clone())))
+    });
     group.finish();
 
     let mut group = c.benchmark_group("baseline");
     group.throughput(Throughput::Elements(BLOCKS));
     group.bench_function("serde_json_value", |b| {
-        b.iter(|| bodies.iter().map(|body| serde_json::from_slice::<Value>(body).unwrap()).count())
+        b.iter(|| {
+            for body in &bodies {
+                criterion::black_box(serde_json::from_slice::<Value>(body).unwrap());
+            }
+        })
     });
     group.finish();
-    println!("block body: {} bytes, {} calls, {} entries", bodies[0].len(), CALLS, CALLS * KEYS_PER_CALL);
+    println!(
+        "block body: {} bytes, {} calls, {} entries",
+        bodies[0].len(),
+        CALLS,
+        CALLS * KEYS_PER_CALL
+    );
 }
 
 criterion_group!(name = tailer; config = Criterion::default().sample_size(20); targets = benches);

@@ -1,6 +1,6 @@
 //! The subset of the neardata block JSON a FastData tailer reads (`neardata.md` §2), as minimal
 //! serde types. Unknown fields are ignored everywhere; per-receipt parts stay raw JSON until
-//! [`crate::extract`] looks at them, so one malformed receipt cannot spoil its block.
+//! [`crate::extract()`] looks at them, so one malformed receipt cannot spoil its block.
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -75,7 +75,7 @@ pub struct Shard {
     pub shard_id: u64,
     /// The shard's receipt execution outcomes in execution order, each kept as raw JSON: the
     /// array index is `receipt_index`, and an element that does not decode is skipped (and
-    /// counted) by [`crate::extract`] without affecting the others.
+    /// counted) by [`crate::extract()`] without affecting the others.
     pub receipt_execution_outcomes: Vec<Box<RawValue>>,
 }
 
@@ -118,7 +118,7 @@ impl Block {
     }
 }
 
-/// One element of `receipt_execution_outcomes`, the part [`crate::extract`] reads.
+/// One element of `receipt_execution_outcomes`, the part [`crate::extract()`] reads.
 #[derive(Debug, Deserialize)]
 pub(crate) struct Outcome {
     pub(crate) receipt: Receipt,

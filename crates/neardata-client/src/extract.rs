@@ -282,7 +282,9 @@ pub fn extract(block: &Block, namespace: &str) -> BlockWrites {
                     stats.malformed_actions += 1;
                     continue;
                 };
-                let Some(call) = object.function_call else { continue };
+                let Some(call) = object.function_call else {
+                    continue;
+                };
                 if call.method_name != KV_METHOD {
                     continue;
                 }

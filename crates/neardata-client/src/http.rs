@@ -163,7 +163,10 @@ impl HttpNeardata {
         endpoint: &str,
     ) -> Result<Answer, NeardataError> {
         for _ in 0..=MAX_REDIRECTS {
-            let mut request = self.http.get(url.clone()).header(ACCEPT, "application/json");
+            let mut request = self
+                .http
+                .get(url.clone())
+                .header(ACCEPT, "application/json");
             if let Some(key) = &self.config.api_key {
                 request = request.bearer_auth(key);
             }

@@ -117,11 +117,11 @@ pub fn reconcile(
         scanned.insert((row.predecessor.as_str(), row.key.as_str()), row);
     }
     let record = |out: &mut Reconciliation,
-                      pred: &str,
-                      key: &str,
-                      difference,
-                      indexed: Option<u64>,
-                      scanned: Option<u64>| {
+                  pred: &str,
+                  key: &str,
+                  difference,
+                  indexed: Option<u64>,
+                  scanned: Option<u64>| {
         match difference {
             Difference::TailerMissed => out.tailer_missed += 1,
             Difference::ValueMismatch => out.value_mismatch += 1,

@@ -211,7 +211,11 @@ impl Tailer {
                 Ok(BlockAnswer::Block(block)) => {
                     if let Some(last) = &self.cursor.last
                         && (block.block.header.prev_hash != last.hash
-                            || block.block.header.prev_height.is_some_and(|p| p != last.height))
+                            || block
+                                .block
+                                .header
+                                .prev_height
+                                .is_some_and(|p| p != last.height))
                     {
                         let error = NeardataError::MalformedBlock {
                             height,

@@ -4,7 +4,9 @@ use neardata_client::extract::{CallDropped, KeySkipped, parse_args};
 use neardata_client::{Block, NeardataError, Position};
 use serde_json::{Value, json};
 
-use crate::support::{NS, T0, block_json, kv_action, kv_action_raw, kv_call, outcome, rows, writes_of};
+use crate::support::{
+    NS, T0, block_json, kv_action, kv_action_raw, kv_call, outcome, rows, writes_of,
+};
 
 #[test]
 fn only_action_receipts_count_and_every_outcome_takes_a_receipt_index() {
@@ -22,13 +24,20 @@ fn only_action_receipts_count_and_every_outcome_takes_a_receipt_index() {
 
 #[test]
 fn only_the_exact_method_name_is_a_kv_write() {
-    let action = |m: &str| {
-        json!({"FunctionCall": {"method_name": m, "args": "eyJhIjoxfQ==", "gas": "30", "deposit": "0"}})
-    };
-    let actions = ["__fastdata_kvx", "__fastdata_KV", "__fastdata_", "fastdata_kv", "__fastdata_kv"]
-        .map(action)
-        .to_vec();
-    let out = writes_of(&block_json(5, vec![(0, vec![outcome("alice.near", NS, "r", actions)])]));
+    let action = |m: &str| json!({"FunctionCall": {"method_name": m, "args": "eyJhIjoxfQ==", "gas": "30", "deposit": "0"}});
+    let actions = [
+        "__fastdata_kvx",
+        "__fastdata_KV",
+        "__fastdata_",
+        "fastdata_kv",
+        "__fastdata_kv",
+    ]
+    .map(action)
+    .to_vec();
+    let out = writes_of(&block_json(
+        5,
+        vec![(0, vec![outcome("alice.near", NS, "r", actions)])],
+    ));
     assert_eq!(rows(&out), [("a".into(), "1".into())]);
     // Every action, of whatever name or variant, takes its place in action_index.
     assert_eq!(out.writes[0].position.action_index, 4);
@@ -43,7 +52,10 @@ fn unit_and_other_variants_take_an_action_index() {
         json!({"UseGlobalContract": {"whatever": true}}),
         kv_action(&json!({"k": "v"})),
     ];
-    let out = writes_of(&block_json(5, vec![(0, vec![outcome("alice.near", NS, "r", actions)])]));
+    let out = writes_of(&block_json(
+        5,
+        vec![(0, vec![outcome("alice.near", NS, "r", actions)])],
+    ));
     assert_eq!(out.writes.len(), 1);
     assert_eq!(out.writes[0].position.action_index, 3);
     assert_eq!(out.stats.malformed_actions, 0);
@@ -55,7 +67,10 @@ fn delegate_actions_are_not_unpacked() {
     let delegate = json!({"Delegate": {"delegate_action": {"sender_id": "user.near",
         "receiver_id": NS, "actions": [inner], "nonce": 1, "max_block_height": 9,
         "public_key": "ed25519:x"}, "signature": "ed25519:y"}});
-    let out = writes_of(&block_json(5, vec![(0, vec![outcome("relayer.near", NS, "r", vec![delegate])])]));
+    let out = writes_of(&block_json(
+        5,
+        vec![(0, vec![outcome("relayer.near", NS, "r", vec![delegate])])],
+    ));
     assert!(out.writes.is_empty());
     assert_eq!(out.stats.calls, 0);
 }
@@ -73,9 +88,24 @@ fn the_predecessor_is_the_writer_not_the_signer() {
 #[test]
 fn the_receiver_must_be_the_namespace_exactly() {
     let outcomes = vec![
-        outcome("alice.near", "contextual.near.x", "r0", vec![kv_action(&json!({"a": 1}))]),
-        outcome("alice.near", "x.contextual.near", "r1", vec![kv_action(&json!({"a": 2}))]),
-        outcome("alice.near", "Contextual.near", "r2", vec![kv_action(&json!({"a": 3}))]),
+        outcome(
+            "alice.near",
+            "contextual.near.x",
+            "r0",
+            vec![kv_action(&json!({"a": 1}))],
+        ),
+        outcome(
+            "alice.near",
+            "x.contextual.near",
+            "r1",
+            vec![kv_action(&json!({"a": 2}))],
+        ),
+        outcome(
+            "alice.near",
+            "Contextual.near",
+            "r2",
+            vec![kv_action(&json!({"a": 3}))],
+        ),
         kv_call("alice.near", "r3", &json!({"a": 4})),
     ];
     let out = writes_of(&block_json(5, vec![(0, outcomes)]));
@@ -85,22 +115,37 @@ fn the_receiver_must_be_the_namespace_exactly() {
 #[test]
 fn the_execution_status_is_never_read() {
     let mut failed = kv_call("alice.near", "r", &json!({"a": 1}));
-    failed["execution_outcome"]["outcome"]["status"] =
-        json!({"Failure": {"ActionError": {"index": 0, "kind": {"FunctionCallError": {"MethodResolveError": "MethodNotFound"}}}}});
+    failed["execution_outcome"]["outcome"]["status"] = json!({"Failure": {"ActionError": {"index": 0, "kind": {"FunctionCallError": {"MethodResolveError": "MethodNotFound"}}}}});
     let mut unknown = kv_call("bob.near", "s", &json!({"b": 1}));
     unknown["execution_outcome"]["outcome"]["status"] = json!("Unknown");
     let out = writes_of(&block_json(5, vec![(0, vec![failed, unknown])]));
-    assert_eq!(rows(&out), [("a".into(), "1".into()), ("b".into(), "1".into())]);
+    assert_eq!(
+        rows(&out),
+        [("a".into(), "1".into()), ("b".into(), "1".into())]
+    );
 }
 
 #[test]
 fn null_is_a_delete_and_values_keep_their_type() {
-    let out = writes_of(&block_json(5, vec![(0, vec![kv_call(
-        "alice.near",
-        "r",
-        &json!({"graph/follow/bob.near": null, "profile": {"name": "A"}, "n": 0, "s": "", "f": false}),
-    )])]));
-    let by_key = |k: &str| out.writes.iter().find(|w| w.key == k).unwrap().value.clone();
+    let out = writes_of(&block_json(
+        5,
+        vec![(
+            0,
+            vec![kv_call(
+                "alice.near",
+                "r",
+                &json!({"graph/follow/bob.near": null, "profile": {"name": "A"}, "n": 0, "s": "", "f": false}),
+            )],
+        )],
+    ));
+    let by_key = |k: &str| {
+        out.writes
+            .iter()
+            .find(|w| w.key == k)
+            .unwrap()
+            .value
+            .clone()
+    };
     assert_eq!(by_key("graph/follow/bob.near"), None);
     assert_eq!(by_key("profile"), Some(json!({"name": "A"})));
     assert_eq!(by_key("n"), Some(json!(0)));
@@ -115,13 +160,23 @@ fn several_calls_in_one_block_come_in_shard_receipt_action_then_key_order() {
         "carol.near",
         NS,
         "c",
-        vec![kv_action(&json!({"z": 1, "y": 1})), json!("CreateAccount"), kv_action(&json!({"x": 1}))],
+        vec![
+            kv_action(&json!({"z": 1, "y": 1})),
+            json!("CreateAccount"),
+            kv_action(&json!({"x": 1})),
+        ],
     );
     let doc = block_json(
         9,
         vec![
             (7, vec![kv_call("bob.near", "b0", &json!({"b": 1})), two]),
-            (2, vec![json!({"not": "an outcome"}), kv_call("alice.near", "a1", &json!({"a": 1, "A": 1}))]),
+            (
+                2,
+                vec![
+                    json!({"not": "an outcome"}),
+                    kv_call("alice.near", "a1", &json!({"a": 1, "A": 1})),
+                ],
+            ),
             (5, vec![]),
         ],
     );
@@ -129,7 +184,13 @@ fn several_calls_in_one_block_come_in_shard_receipt_action_then_key_order() {
     let got: Vec<(&str, &str, u64)> = out
         .writes
         .iter()
-        .map(|w| (w.predecessor.as_str(), w.key.as_str(), w.position.order_id()))
+        .map(|w| {
+            (
+                w.predecessor.as_str(),
+                w.key.as_str(),
+                w.position.order_id(),
+            )
+        })
         .collect();
     assert_eq!(
         got,
@@ -142,7 +203,11 @@ fn several_calls_in_one_block_come_in_shard_receipt_action_then_key_order() {
             ("carol.near", "x", 700_001_002),
         ]
     );
-    assert!(out.writes.windows(2).all(|w| w[0].position <= w[1].position));
+    assert!(
+        out.writes
+            .windows(2)
+            .all(|w| w[0].position <= w[1].position)
+    );
     assert_eq!(out.stats.malformed_receipts, 1);
     assert_eq!(out.stats.calls, 4);
     // Every write carries the block's nanosecond time via the block.
@@ -165,18 +230,47 @@ fn malformed_receipts_are_skipped_and_counted_the_rest_of_the_block_is_kept() {
         "alice.near",
         NS,
         "r",
-        vec![json!({"FunctionCall": {"method_name": "__fastdata_kv"}}), json!(7), kv_action(&json!({"kept": 1}))],
+        vec![
+            json!({"FunctionCall": {"method_name": "__fastdata_kv"}}),
+            json!(7),
+            kv_action(&json!({"kept": 1})),
+        ],
     );
-    let bad_base64 = outcome("alice.near", NS, "r", vec![json!({"FunctionCall": {
-        "method_name": "__fastdata_kv", "args": "not base64!", "gas": 1, "deposit": "0"}})]);
-    let unpadded = outcome("alice.near", NS, "r", vec![json!({"FunctionCall": {
-        "method_name": "__fastdata_kv", "args": "eyJhIjoxfQ", "gas": 1, "deposit": "0"}})]);
+    let bad_base64 = outcome(
+        "alice.near",
+        NS,
+        "r",
+        vec![json!({"FunctionCall": {
+        "method_name": "__fastdata_kv", "args": "not base64!", "gas": 1, "deposit": "0"}})],
+    );
+    let unpadded = outcome(
+        "alice.near",
+        NS,
+        "r",
+        vec![json!({"FunctionCall": {
+        "method_name": "__fastdata_kv", "args": "eyJhIjoxfQ", "gas": 1, "deposit": "0"}})],
+    );
     let doc = block_json(
         5,
-        vec![(0, vec![json!(null), json!("x"), no_receipt_id, actions_not_array, bad_action, bad_base64, unpadded, kv_call("bob.near", "ok", &json!({"b": 1}))])],
+        vec![(
+            0,
+            vec![
+                json!(null),
+                json!("x"),
+                no_receipt_id,
+                actions_not_array,
+                bad_action,
+                bad_base64,
+                unpadded,
+                kv_call("bob.near", "ok", &json!({"b": 1})),
+            ],
+        )],
     );
     let out = writes_of(&doc);
-    assert_eq!(rows(&out), [("kept".into(), "1".into()), ("b".into(), "1".into())]);
+    assert_eq!(
+        rows(&out),
+        [("kept".into(), "1".into()), ("b".into(), "1".into())]
+    );
     assert_eq!(out.writes[1].position.receipt_index, 7);
     assert_eq!(out.stats.malformed_receipts, 4);
     assert_eq!(out.stats.malformed_actions, 2);
@@ -200,24 +294,48 @@ fn the_gas_field_may_be_a_string_or_a_number_or_absent() {
         json!({"FunctionCall": {"method_name": "__fastdata_kv", "args": "eyJhIjoxfQ==", "gas": "30000000000000", "deposit": "0"}}),
         json!({"FunctionCall": {"method_name": "__fastdata_kv", "args": "eyJiIjoxfQ=="}}),
     ];
-    let out = writes_of(&block_json(5, vec![(0, vec![outcome("alice.near", NS, "r", actions)])]));
+    let out = writes_of(&block_json(
+        5,
+        vec![(0, vec![outcome("alice.near", NS, "r", actions)])],
+    ));
     assert_eq!(out.writes.len(), 2);
 }
 
 #[test]
 fn args_rules() {
-    assert_eq!(parse_args(b"{\"a\":1").unwrap_err().to_string().contains("not valid JSON"), true);
+    assert!(
+        parse_args(b"{\"a\":1")
+            .unwrap_err()
+            .to_string()
+            .contains("not valid JSON")
+    );
     assert_eq!(parse_args(b"null"), Err(CallDropped::NotAnObject));
     assert_eq!(parse_args(b"1"), Err(CallDropped::NotAnObject));
-    assert!(matches!(parse_args(b"{\"a\":1}{}"), Err(CallDropped::InvalidJson(_))));
-    assert!(matches!(parse_args(b"\xef\xbb\xbf{}"), Err(CallDropped::InvalidJson(_))), "a BOM is not whitespace");
+    assert!(matches!(
+        parse_args(b"{\"a\":1}{}"),
+        Err(CallDropped::InvalidJson(_))
+    ));
+    assert!(
+        matches!(
+            parse_args(b"\xef\xbb\xbf{}"),
+            Err(CallDropped::InvalidJson(_))
+        ),
+        "a BOM is not whitespace"
+    );
     assert!(parse_args(b" \t\r\n{}\n ").unwrap().entries.is_empty());
     let long = parse_args(format!("{{\"{}\":1,\"k\":2}}", "k".repeat(1025)).as_bytes()).unwrap();
     assert_eq!(long.skipped, [KeySkipped::KeyTooLong { bytes: 1025 }]);
     assert_eq!(long.entries, [("k".to_owned(), Some(json!(2)))]);
     let big = parse_args(json!({"v": "a".repeat(262_143)}).to_string().as_bytes()).unwrap();
-    assert_eq!(big.skipped, [KeySkipped::ValueTooLarge { key: "v".into(), bytes: 262_145 }]);
-    let keys: serde_json::Map<String, Value> = (0..257).map(|i| (i.to_string(), json!(1))).collect();
+    assert_eq!(
+        big.skipped,
+        [KeySkipped::ValueTooLarge {
+            key: "v".into(),
+            bytes: 262_145
+        }]
+    );
+    let keys: serde_json::Map<String, Value> =
+        (0..257).map(|i| (i.to_string(), json!(1))).collect();
     assert_eq!(
         parse_args(Value::Object(keys).to_string().as_bytes()),
         Err(CallDropped::TooManyKeys { count: 257 })
@@ -235,19 +353,40 @@ fn args_rules() {
 
 #[test]
 fn a_257_key_call_is_dropped_whole_and_counted_inside_a_kept_block() {
-    let keys: serde_json::Map<String, Value> = (0..257).map(|i| (format!("k{i}"), json!(1))).collect();
-    let out = writes_of(&block_json(5, vec![(0, vec![
-        kv_call("alice.near", "r", &Value::Object(keys)),
-        kv_call("bob.near", "s", &json!({"b": 1})),
-    ])]));
+    let keys: serde_json::Map<String, Value> =
+        (0..257).map(|i| (format!("k{i}"), json!(1))).collect();
+    let out = writes_of(&block_json(
+        5,
+        vec![(
+            0,
+            vec![
+                kv_call("alice.near", "r", &Value::Object(keys)),
+                kv_call("bob.near", "s", &json!({"b": 1})),
+            ],
+        )],
+    ));
     assert_eq!(rows(&out), [("b".into(), "1".into())]);
     assert_eq!(out.stats.dropped_calls, 1);
 }
 
 #[test]
 fn raw_args_bytes_are_what_is_parsed() {
-    let out = writes_of(&block_json(5, vec![(0, vec![outcome("alice.near", NS, "r", vec![kv_action_raw(b"{\"n\":1.50,\"e\":1e2}")])])]));
-    assert_eq!(rows(&out), [("e".into(), "100.0".into()), ("n".into(), "1.5".into())]);
+    let out = writes_of(&block_json(
+        5,
+        vec![(
+            0,
+            vec![outcome(
+                "alice.near",
+                NS,
+                "r",
+                vec![kv_action_raw(b"{\"n\":1.50,\"e\":1e2}")],
+            )],
+        )],
+    ));
+    assert_eq!(
+        rows(&out),
+        [("e".into(), "100.0".into()), ("n".into(), "1.5".into())]
+    );
 }
 
 #[test]
@@ -256,17 +395,29 @@ fn block_decoding_checks_the_envelope() {
     let decode = |doc: &Value, h| Block::decode(&serde_json::to_vec(doc).unwrap(), h);
     assert_eq!(decode(&good, 5).unwrap().height(), 5);
     let err = decode(&good, 6).unwrap_err();
-    assert!(matches!(err, NeardataError::MalformedBlock { height: 6, .. }), "{err}");
+    assert!(
+        matches!(err, NeardataError::MalformedBlock { height: 6, .. }),
+        "{err}"
+    );
     let mut no_ts = good.clone();
-    no_ts["block"]["header"].as_object_mut().unwrap().remove("timestamp");
+    no_ts["block"]["header"]
+        .as_object_mut()
+        .unwrap()
+        .remove("timestamp");
     // timestamp_nanosec alone is enough, and exact.
     let b = decode(&no_ts, 5).unwrap();
     assert_eq!(b.block.header.timestamp_ns(), T0 + 5);
-    no_ts["block"]["header"].as_object_mut().unwrap().remove("timestamp_nanosec");
+    no_ts["block"]["header"]
+        .as_object_mut()
+        .unwrap()
+        .remove("timestamp_nanosec");
     assert!(decode(&no_ts, 5).is_err());
     let mut float_ts = good.clone();
     float_ts["block"]["header"]["timestamp"] = json!(1.5e18);
-    assert!(decode(&float_ts, 5).is_err(), "a float timestamp is not a u64");
+    assert!(
+        decode(&float_ts, 5).is_err(),
+        "a float timestamp is not a u64"
+    );
     let mut no_shards = good.clone();
     no_shards.as_object_mut().unwrap().remove("shards");
     assert!(decode(&no_shards, 5).is_err());
@@ -279,8 +430,16 @@ fn block_decoding_checks_the_envelope() {
 
 #[test]
 fn order_id_formula() {
-    let p = Position { shard_id: 2, receipt_index: 5, action_index: 3 };
+    let p = Position {
+        shard_id: 2,
+        receipt_index: 5,
+        action_index: 3,
+    };
     assert_eq!(p.order_id(), 200_005_003);
-    let max = Position { shard_id: u64::MAX, receipt_index: 0, action_index: 0 };
+    let max = Position {
+        shard_id: u64::MAX,
+        receipt_index: 0,
+        action_index: 0,
+    };
     assert_eq!(max.order_id(), u64::MAX);
 }

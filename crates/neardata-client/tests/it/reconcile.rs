@@ -8,7 +8,13 @@ use serde_json::{Value, json};
 fn idx(rows: &[(&str, &str, u64, Option<Value>)]) -> BTreeMap<(String, String), IndexedVersion> {
     rows.iter()
         .map(|(p, k, h, v)| {
-            ((p.to_string(), k.to_string()), IndexedVersion { block_height: *h, value: v.clone() })
+            (
+                (p.to_string(), k.to_string()),
+                IndexedVersion {
+                    block_height: *h,
+                    value: v.clone(),
+                },
+            )
         })
         .collect()
 }
@@ -27,7 +33,10 @@ fn scan(rows: &[(&str, &str, u64, Option<Value>)]) -> Vec<ScannedRow> {
 
 #[test]
 fn agreement_is_clean() {
-    let rows = [("a.near", "profile", 5, Some(json!({"x": 1}))), ("a.near", "gone", 6, None)];
+    let rows = [
+        ("a.near", "profile", 5, Some(json!({"x": 1}))),
+        ("a.near", "gone", 6, None),
+    ];
     let r = reconcile(&idx(&rows), &scan(&rows), 100);
     assert!(r.is_clean());
     assert!(r.repairs.is_empty());
@@ -48,10 +57,18 @@ fn each_case_is_counted_and_only_missed_and_mismatched_rows_are_repaired() {
         ("a.near", "newer_here", 8, Some(json!(0))),
         ("a.near", "only_there", 2, None),
         // ryu and zmij spell 1e16 differently; parsed, they are one value.
-        ("a.near", "float", 3, Some(serde_json::from_str("1e+16").unwrap())),
+        (
+            "a.near",
+            "float",
+            3,
+            Some(serde_json::from_str("1e+16").unwrap()),
+        ),
     ]);
     let r = reconcile(&index, &upstream, 100);
-    assert_eq!((r.tailer_missed, r.value_mismatch, r.upstream_behind), (2, 1, 2));
+    assert_eq!(
+        (r.tailer_missed, r.value_mismatch, r.upstream_behind),
+        (2, 1, 2)
+    );
     let repaired: Vec<&str> = r.repairs.iter().map(|s| s.key.as_str()).collect();
     assert_eq!(repaired, ["older_here", "only_there", "same_height"]);
     let kind = |k: &str| r.findings.iter().find(|f| f.key == k).unwrap().difference;

@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use neardata_client::{
-    Backoff, Block, BlockAnswer, BlockSource, ChainLink, Cursor, NeardataError, Tailer, TailerConfig,
+    Backoff, Block, BlockAnswer, BlockSource, ChainLink, Cursor, NeardataError, Tailer,
+    TailerConfig,
 };
 use serde_json::json;
 use tokio::time::Instant;
@@ -28,8 +29,16 @@ impl Scripted {
     fn push(&self, height: u64, answer: Result<BlockAnswer, NeardataError>) -> &Self {
         self.push_after(height, Duration::ZERO, answer)
     }
-    fn push_after(&self, height: u64, wait: Duration, answer: Result<BlockAnswer, NeardataError>) -> &Self {
-        self.steps.lock().unwrap().push_back((height, (wait, answer)));
+    fn push_after(
+        &self,
+        height: u64,
+        wait: Duration,
+        answer: Result<BlockAnswer, NeardataError>,
+    ) -> &Self {
+        self.steps
+            .lock()
+            .unwrap()
+            .push_back((height, (wait, answer)));
         self
     }
     fn heights(&self) -> Vec<u64> {
@@ -62,8 +71,13 @@ impl BlockSource for Scripted {
 }
 
 fn block(height: u64) -> Result<BlockAnswer, NeardataError> {
-    let bytes = block_bytes(height, vec![(0, vec![kv_call("alice.near", "r", &json!({"h": height}))])]);
-    Ok(BlockAnswer::Block(Box::new(Block::decode(&bytes, height).unwrap())))
+    let bytes = block_bytes(
+        height,
+        vec![(0, vec![kv_call("alice.near", "r", &json!({"h": height}))])],
+    );
+    Ok(BlockAnswer::Block(Box::new(
+        Block::decode(&bytes, height).unwrap(),
+    )))
 }
 
 fn block_with_prev(height: u64, prev: u64) -> Result<BlockAnswer, NeardataError> {
@@ -71,11 +85,17 @@ fn block_with_prev(height: u64, prev: u64) -> Result<BlockAnswer, NeardataError>
     doc["block"]["header"]["prev_height"] = json!(prev);
     doc["block"]["header"]["prev_hash"] = json!(hash(prev));
     let bytes = serde_json::to_vec(&doc).unwrap();
-    Ok(BlockAnswer::Block(Box::new(Block::decode(&bytes, height).unwrap())))
+    Ok(BlockAnswer::Block(Box::new(
+        Block::decode(&bytes, height).unwrap(),
+    )))
 }
 
 fn server_error() -> Result<BlockAnswer, NeardataError> {
-    Err(NeardataError::Server { status: 500, endpoint: "/v0/block/x".into(), message: "\"Cache error\"".into() })
+    Err(NeardataError::Server {
+        status: 500,
+        endpoint: "/v0/block/x".into(),
+        message: "\"Cache error\"".into(),
+    })
 }
 
 fn tailer(source: &Arc<Scripted>, cursor: Cursor) -> Tailer {
@@ -89,27 +109,53 @@ fn secs(s: &[u64]) -> Vec<Duration> {
 #[tokio::test(start_paused = true)]
 async fn blocks_come_in_height_order_and_null_heights_are_skipped() {
     let source = Arc::new(Scripted::default());
-    source.push(5, block(5)).push(6, Ok(BlockAnswer::Skipped)).push(7, block_with_prev(7, 5));
+    source
+        .push(5, block(5))
+        .push(6, Ok(BlockAnswer::Skipped))
+        .push(7, block_with_prev(7, 5));
     let mut t = tailer(&source, Cursor::after(4));
     let a = t.next().await.unwrap();
     assert_eq!((a.height, a.writes[0].key.as_str()), (5, "h"));
     let b = t.next().await.unwrap();
     assert_eq!(b.height, 7);
     assert!(b.writes.is_empty(), "blocks without writes are yielded too");
-    assert_eq!(t.cursor(), &Cursor { next_height: 8, last: Some(ChainLink { height: 7, hash: hash(7) }) });
+    assert_eq!(
+        t.cursor(),
+        &Cursor {
+            next_height: 8,
+            last: Some(ChainLink {
+                height: 7,
+                hash: hash(7)
+            })
+        }
+    );
     let status = t.status().borrow().clone();
-    assert_eq!((status.blocks, status.skipped_heights, status.writes), (2, 1, 1));
+    assert_eq!(
+        (status.blocks, status.skipped_heights, status.writes),
+        (2, 1, 1)
+    );
 }
 
 #[tokio::test(start_paused = true)]
 async fn failures_back_off_exponentially_honour_retry_after_and_reset_after_success() {
     let source = Arc::new(Scripted::default());
-    let timeout = NeardataError::Timeout { endpoint: "/v0/block/5".into(), after: Duration::from_secs(15) };
-    let malformed = NeardataError::MalformedBlock { height: 5, reason: "EOF".into() };
+    let timeout = NeardataError::Timeout {
+        endpoint: "/v0/block/5".into(),
+        after: Duration::from_secs(15),
+    };
+    let malformed = NeardataError::MalformedBlock {
+        height: 5,
+        reason: "EOF".into(),
+    };
     source
         .push(5, server_error())
         .push(5, server_error())
-        .push(5, Err(NeardataError::RateLimited { retry_after: Some(Duration::from_secs(7)) }))
+        .push(
+            5,
+            Err(NeardataError::RateLimited {
+                retry_after: Some(Duration::from_secs(7)),
+            }),
+        )
         .push(5, Err(timeout))
         .push(5, Err(malformed))
         .push(5, Err(NeardataError::RateLimited { retry_after: None }))
@@ -129,7 +175,13 @@ async fn failures_back_off_exponentially_honour_retry_after_and_reset_after_succ
 async fn a_malformed_block_is_retried_never_skipped_and_health_shows_the_outage() {
     let source = Arc::new(Scripted::default());
     for _ in 0..20 {
-        source.push(9, Err(NeardataError::MalformedBlock { height: 9, reason: "bad".into() }));
+        source.push(
+            9,
+            Err(NeardataError::MalformedBlock {
+                height: 9,
+                reason: "bad".into(),
+            }),
+        );
     }
     source.push(9, block(9));
     let mut t = tailer(&source, Cursor::after(8));
@@ -138,8 +190,18 @@ async fn a_malformed_block_is_retried_never_skipped_and_health_shows_the_outage(
         let out = t.next().await.unwrap();
         (out, t)
     });
-    status.wait_for(|s| s.consecutive_failures >= 3).await.unwrap();
-    assert!(status.borrow().last_error.as_deref().unwrap().contains("cannot be read"));
+    status
+        .wait_for(|s| s.consecutive_failures >= 3)
+        .await
+        .unwrap();
+    assert!(
+        status
+            .borrow()
+            .last_error
+            .as_deref()
+            .unwrap()
+            .contains("cannot be read")
+    );
     let (out, t) = task.await.unwrap();
     assert_eq!(out.height, 9);
     assert!(source.heights().iter().all(|&h| h == 9));
@@ -160,10 +222,14 @@ async fn a_chain_mismatch_refetches_the_suspect_null_heights() {
         .push(6, block(6))
         .push(7, block_with_prev(7, 6));
     let mut t = tailer(&source, Cursor::after(4));
-    let heights: Vec<u64> = [t.next().await.unwrap(), t.next().await.unwrap(), t.next().await.unwrap()]
-        .iter()
-        .map(|b| b.height)
-        .collect();
+    let heights: Vec<u64> = [
+        t.next().await.unwrap(),
+        t.next().await.unwrap(),
+        t.next().await.unwrap(),
+    ]
+    .iter()
+    .map(|b| b.height)
+    .collect();
     assert_eq!(heights, [5, 6, 7]);
     assert_eq!(source.heights(), [5, 6, 7, 6, 7]);
     assert_eq!(t.status().borrow().chain_mismatches, 1);
@@ -195,7 +261,14 @@ async fn not_yet_is_paced_and_a_long_poll_is_reissued_at_once() {
         .push_after(3, Duration::from_millis(300), block(3));
     let mut t = tailer(&source, Cursor::after(2));
     assert_eq!(t.next().await.unwrap().height, 3);
-    assert_eq!(source.gaps(), [Duration::from_secs(1), Duration::from_secs(1), Duration::from_secs(10)]);
+    assert_eq!(
+        source.gaps(),
+        [
+            Duration::from_secs(1),
+            Duration::from_secs(1),
+            Duration::from_secs(10)
+        ]
+    );
     assert_eq!(t.status().borrow().consecutive_failures, 0);
 }
 
@@ -203,7 +276,11 @@ async fn not_yet_is_paced_and_a_long_poll_is_reissued_at_once() {
 async fn configuration_errors_end_the_tail() {
     for error in [
         NeardataError::Unauthorized { status: 401 },
-        NeardataError::BadRequest { status: 404, endpoint: "/v0/block/1".into(), message: "BLOCK_HEIGHT_TOO_LOW".into() },
+        NeardataError::BadRequest {
+            status: 404,
+            endpoint: "/v0/block/1".into(),
+            message: "BLOCK_HEIGHT_TOO_LOW".into(),
+        },
     ] {
         let source = Arc::new(Scripted::default());
         source.push(1, Err(error.clone()));
@@ -216,8 +293,13 @@ async fn configuration_errors_end_the_tail() {
 #[test]
 fn backoff_schedule() {
     let b = Backoff::default();
-    assert_eq!((0..7).map(|n| b.delay(n)).collect::<Vec<_>>(), secs(&[1, 2, 4, 8, 16, 30, 30]));
+    assert_eq!(
+        (0..7).map(|n| b.delay(n)).collect::<Vec<_>>(),
+        secs(&[1, 2, 4, 8, 16, 30, 30])
+    );
     assert_eq!(b.delay(u32::MAX), Duration::from_secs(30));
-    let limited = NeardataError::RateLimited { retry_after: Some(Duration::from_secs(86_400)) };
+    let limited = NeardataError::RateLimited {
+        retry_after: Some(Duration::from_secs(86_400)),
+    };
     assert_eq!(b.delay_after(0, &limited), Duration::from_secs(600));
 }

@@ -10,7 +10,8 @@ use crate::support::rows;
 
 fn vector() -> Value {
     let manifest = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(manifest.join("tests/vectors/neardata-vector.json")).unwrap();
+    let text =
+        std::fs::read_to_string(manifest.join("tests/vectors/neardata-vector.json")).unwrap();
     serde_json::from_str(&text).unwrap()
 }
 
@@ -78,7 +79,10 @@ fn the_other_namespace_row_exists_but_is_not_ours() {
     let w = &out.writes[0];
     assert_eq!(w.predecessor, ignored["predecessor_id"].as_str().unwrap());
     assert_eq!(w.key, ignored["key"].as_str().unwrap());
-    assert_eq!(w.value.as_ref().unwrap().to_string(), ignored["value_text"].as_str().unwrap());
+    assert_eq!(
+        w.value.as_ref().unwrap().to_string(),
+        ignored["value_text"].as_str().unwrap()
+    );
     assert_eq!(w.position.order_id(), ignored["order_id"].as_u64().unwrap());
     // And none of it leaks into contextual.near.
     let ours = extract(&block, "contextual.near");
@@ -88,8 +92,9 @@ fn the_other_namespace_row_exists_but_is_not_ours() {
 /// The args of a generated variant (`args_gen` in the vector), by name.
 fn generated(name: &str) -> Vec<u8> {
     let keys = |n: usize| {
-        let m: serde_json::Map<String, Value> =
-            (0..n).map(|i| (format!("k{i:03}"), Value::Bool(true))).collect();
+        let m: serde_json::Map<String, Value> = (0..n)
+            .map(|i| (format!("k{i:03}"), Value::Bool(true)))
+            .collect();
         Value::Object(m).to_string().into_bytes()
     };
     let nested = |arrays: usize| {
@@ -98,13 +103,19 @@ fn generated(name: &str) -> Vec<u8> {
     match name {
         "256_keys_kept" => keys(256),
         "257_keys_dropped_whole" => keys(257),
-        "key_1024_bytes_kept" => json!({"x".repeat(1024): 1, "ok": 1}).to_string().into_bytes(),
-        "key_1025_bytes_skipped" => json!({"x".repeat(1025): 1, "ok": 1}).to_string().into_bytes(),
-        "key_utf8_bytes_counted" => json!({"é".repeat(513): 1, "ok": 1}).to_string().into_bytes(),
+        "key_1024_bytes_kept" => json!({"x".repeat(1024): 1, "ok": 1})
+            .to_string()
+            .into_bytes(),
+        "key_1025_bytes_skipped" => json!({"x".repeat(1025): 1, "ok": 1})
+            .to_string()
+            .into_bytes(),
+        "key_utf8_bytes_counted" => json!({"é".repeat(513): 1, "ok": 1})
+            .to_string()
+            .into_bytes(),
         "value_262144_bytes_kept" => json!({"v": "a".repeat(262_142)}).to_string().into_bytes(),
-        "value_262145_bytes_skipped_upstream" => {
-            json!({"v": "a".repeat(262_143), "ok": 1}).to_string().into_bytes()
-        }
+        "value_262145_bytes_skipped_upstream" => json!({"v": "a".repeat(262_143), "ok": 1})
+            .to_string()
+            .into_bytes(),
         "depth_127_ok" => nested(126),
         "depth_128_dropped" => nested(127),
         other => panic!("no generator for {other}"),
@@ -114,8 +125,8 @@ fn generated(name: &str) -> Vec<u8> {
 /// The block of the vector with outcome 1's args replaced.
 fn with_args(v: &Value, args: &[u8]) -> BlockWrites {
     let mut doc = v["block"].clone();
-    doc["shards"][1]["receipt_execution_outcomes"][1]["receipt"]["receipt"]["Action"]["actions"][0]
-        ["FunctionCall"]["args"] = Value::String(STANDARD.encode(args));
+    doc["shards"][1]["receipt_execution_outcomes"][1]["receipt"]["receipt"]["Action"]["actions"]
+        [0]["FunctionCall"]["args"] = Value::String(STANDARD.encode(args));
     extract(&decode(&doc), v["namespace"].as_str().unwrap())
 }
 
@@ -123,14 +134,22 @@ fn with_args(v: &Value, args: &[u8]) -> BlockWrites {
 fn every_args_variant_gives_its_expected_rows() {
     let v = vector();
     let variants = v["arg_variants"].as_array().unwrap();
-    assert_eq!(variants.len(), 23, "a variant was added to the spec: cover it");
+    assert_eq!(
+        variants.len(),
+        23,
+        "a variant was added to the spec: cover it"
+    );
     for variant in variants {
         let name = variant["name"].as_str().unwrap();
         let args = match (variant.get("args_base64"), variant.get("args_text")) {
             (Some(b64), text) => {
                 let bytes = STANDARD.decode(b64.as_str().unwrap()).unwrap();
                 if let Some(text) = text {
-                    assert_eq!(bytes, text.as_str().unwrap().as_bytes(), "{name}: text vs base64");
+                    assert_eq!(
+                        bytes,
+                        text.as_str().unwrap().as_bytes(),
+                        "{name}: text vs base64"
+                    );
                 }
                 bytes
             }

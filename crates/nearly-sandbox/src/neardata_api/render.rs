@@ -37,7 +37,13 @@ pub(super) fn block_hash(height: u64, tx_hash: &str) -> String {
 pub(super) fn genesis() -> Value {
     let hash = block_hash(0, "");
     document(
-        header(0, None, &hash, &synthetic(b"nearly-sandbox/neardata-pre-genesis", &[]), 0),
+        header(
+            0,
+            None,
+            &hash,
+            &synthetic(b"nearly-sandbox/neardata-pre-genesis", &[]),
+            0,
+        ),
         json!([]),
         json!([{"shard_id": 0, "chunk": null, "receipt_execution_outcomes": [], "state_changes": []}]),
     )
@@ -103,7 +109,13 @@ pub(super) fn block(tx: &CommittedTx, receipt_id: &str, prev_hash: &str) -> Valu
         "tx_hash": tx.tx_hash,
     });
     document(
-        header(height, Some(height.saturating_sub(1)), &hash, prev_hash, tx.block_timestamp_ns),
+        header(
+            height,
+            Some(height.saturating_sub(1)),
+            &hash,
+            prev_hash,
+            tx.block_timestamp_ns,
+        ),
         json!([chunk_header]),
         json!([{
             "shard_id": 0,

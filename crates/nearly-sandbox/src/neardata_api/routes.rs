@@ -80,11 +80,11 @@ fn internal(e: &LedgerError) -> Response {
 
 /// 302 to `target` under the mount prefix, keeping the query string.
 fn redirect(uri: &Uri, original: &Uri, target: &str) -> Response {
-    let prefix = original
-        .path()
-        .strip_suffix(uri.path())
+    let prefix = original.path().strip_suffix(uri.path()).unwrap_or_default();
+    let query = original
+        .query()
+        .map(|q| format!("?{q}"))
         .unwrap_or_default();
-    let query = original.query().map(|q| format!("?{q}")).unwrap_or_default();
     let location = format!("{prefix}{target}{query}");
     match HeaderValue::from_str(&location) {
         Ok(value) => (StatusCode::FOUND, [(header::LOCATION, value)]).into_response(),
@@ -96,7 +96,11 @@ fn redirect(uri: &Uri, original: &Uri, target: &str) -> Response {
     }
 }
 
-async fn last_final(State(api): State<Api>, uri: Uri, OriginalUri(original): OriginalUri) -> Response {
+async fn last_final(
+    State(api): State<Api>,
+    uri: Uri,
+    OriginalUri(original): OriginalUri,
+) -> Response {
     let tip = api.ledger.head().block_height;
     redirect(&uri, &original, &format!("/v0/block/{tip}"))
 }

@@ -11,12 +11,11 @@ use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use neardata_client::{
+    BlockAnswer, BlockSource, Cursor, HttpConfig, HttpNeardata, NeardataError, Tailer, TailerConfig,
+};
 use nearly_sandbox::ledger::Ledger;
 use nearly_sandbox::neardata_api::{self, NeardataOptions};
-use neardata_client::{
-    BlockAnswer, BlockSource, Cursor, HttpConfig, HttpNeardata, NeardataError, Tailer,
-    TailerConfig,
-};
 use serde_json::{Value, json};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
@@ -32,10 +31,22 @@ fn ts(h: u64) -> u64 {
 /// `(namespace, writer, args)`; write `i` is block `i + 1`.
 fn world() -> Vec<(&'static str, &'static str, Value)> {
     vec![
-        (NS, "alice.near", json!({"profile": {"name": "Alice", "n": 1.5}, "tag/rust": true, "weird key/ü ?#": 1})),
+        (
+            NS,
+            "alice.near",
+            json!({"profile": {"name": "Alice", "n": 1.5}, "tag/rust": true, "weird key/ü ?#": 1}),
+        ),
         ("other.near", "alice.near", json!({"profile": "elsewhere"})),
-        (NS, "bob.near", json!({"graph/follow/alice.near": {"at": 18_446_744_073_709_551_615u64}})),
-        (NS, "alice.near", json!({"tag/rust": null, "profile": {"name": "Alice 2"}})),
+        (
+            NS,
+            "bob.near",
+            json!({"graph/follow/alice.near": {"at": 18_446_744_073_709_551_615u64}}),
+        ),
+        (
+            NS,
+            "alice.near",
+            json!({"tag/rust": null, "profile": {"name": "Alice 2"}}),
+        ),
         (NS, "carol.near", json!({})),
     ]
 }
@@ -130,17 +141,28 @@ impl Respond for FakeNeardata {
             return json_template(400, &json!("Invalid argument"));
         };
         if h > 1_000_000_000_000_000 {
-            return json_template(404, &json!({"error": "Block height is too high", "type": "BLOCK_HEIGHT_TOO_HIGH"}));
+            return json_template(
+                404,
+                &json!({"error": "Block height is too high", "type": "BLOCK_HEIGHT_TOO_HIGH"}),
+            );
         }
         if h > self.tip() + 10 {
-            return json_template(404, &json!({"error": "The block is too far in the future", "type": "BLOCK_DOES_NOT_EXIST"}));
+            return json_template(
+                404,
+                &json!({"error": "The block is too far in the future", "type": "BLOCK_DOES_NOT_EXIST"}),
+            );
         }
         if h > self.tip() {
             // The real server holds the request until the block exists (no cap): the
             // client's timeout ends it.
-            return ResponseTemplate::new(200).set_body_string("null").set_delay(Duration::from_secs(30));
+            return ResponseTemplate::new(200)
+                .set_body_string("null")
+                .set_delay(Duration::from_secs(30));
         }
-        match h.checked_sub(1).and_then(|i| self.blocks.get(i as usize)) {
+        match h
+            .checked_sub(1)
+            .and_then(|i| usize::try_from(i).ok().and_then(|i| self.blocks.get(i)))
+        {
             Some(block) => json_template(200, block),
             None => json_template(200, &Value::Null),
         }
@@ -157,13 +179,22 @@ struct Running {
 }
 
 fn http_config() -> HttpConfig {
-    HttpConfig { request_timeout: Duration::from_secs(5), ..HttpConfig::default() }
+    HttpConfig {
+        request_timeout: Duration::from_secs(5),
+        ..HttpConfig::default()
+    }
 }
 
 async fn start_fake() -> Running {
     let server = MockServer::start().await;
-    Mock::given(wiremock::matchers::any()).respond_with(FakeNeardata::new()).mount(&server).await;
-    Running { client: HttpNeardata::new(&server.uri(), http_config()).unwrap(), _keep: Box::new(server) }
+    Mock::given(wiremock::matchers::any())
+        .respond_with(FakeNeardata::new())
+        .mount(&server)
+        .await;
+    Running {
+        client: HttpNeardata::new(&server.uri(), http_config()).unwrap(),
+        _keep: Box::new(server),
+    }
 }
 
 fn world_ledger() -> TestLedger {
@@ -178,8 +209,11 @@ fn world_ledger() -> TestLedger {
 
 /// Serves the neardata router under `/neardata` on 127.0.0.1:0; returns the base URL.
 async fn serve(ledger: Ledger, options: NeardataOptions) -> String {
-    let app = axum::Router::new().nest_service("/neardata", neardata_api::router_with(ledger, options));
-    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await.unwrap();
+    let app =
+        axum::Router::new().nest_service("/neardata", neardata_api::router_with(ledger, options));
+    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
         axum::serve(listener, app).await.unwrap();
@@ -190,7 +224,10 @@ async fn serve(ledger: Ledger, options: NeardataOptions) -> String {
 async fn start_sandbox() -> Running {
     let t = world_ledger();
     let base = serve(t.ledger.clone(), NeardataOptions::default()).await;
-    Running { client: HttpNeardata::new(&base, http_config()).unwrap(), _keep: Box::new(t) }
+    Running {
+        client: HttpNeardata::new(&base, http_config()).unwrap(),
+        _keep: Box::new(t),
+    }
 }
 
 macro_rules! contract {
@@ -233,9 +270,16 @@ mod cases {
             let block = tailer.next().await.unwrap();
             assert_eq!(block.height, h);
             assert_eq!(block.block_timestamp_ns, ts(h), "exact u64 nanoseconds");
-            let clean = neardata_client::ExtractStats { calls: block.stats.calls, ..Default::default() };
+            let clean = neardata_client::ExtractStats {
+                calls: block.stats.calls,
+                ..Default::default()
+            };
             assert_eq!(block.stats, clean, "a clean block");
-            assert_eq!(block.stats.calls, u64::from(h != 2), "one call per namespace block");
+            assert_eq!(
+                block.stats.calls,
+                u64::from(h != 2),
+                "one call per namespace block"
+            );
             for w in block.writes {
                 assert_eq!(w.signer_id, w.predecessor);
                 assert!(w.tx_hash.is_some() && !w.receipt_id.is_empty());
@@ -244,31 +288,53 @@ mod cases {
         }
         assert_eq!(got, expected());
         let status = tailer.status().borrow().clone();
-        assert_eq!((status.blocks, status.chain_mismatches, status.consecutive_failures), (5, 0, 0));
+        assert_eq!(
+            (
+                status.blocks,
+                status.chain_mismatches,
+                status.consecutive_failures
+            ),
+            (5, 0, 0)
+        );
     }
 
     pub(super) async fn every_block_names_its_parent(c: &HttpNeardata) {
         let mut previous: Option<String> = None;
         for h in 1..=world().len() as u64 {
-            let BlockAnswer::Block(b) = c.block(h).await.unwrap() else { panic!("block {h}") };
+            let BlockAnswer::Block(b) = c.block(h).await.unwrap() else {
+                panic!("block {h}")
+            };
             assert_eq!(b.block.header.prev_height, Some(h - 1));
             if let Some(prev) = &previous {
                 assert_eq!(&b.block.header.prev_hash, prev);
             }
-            assert_eq!(bs58::decode(b.hash()).into_vec().unwrap().len(), 32, "a 32-byte base58 hash");
+            assert_eq!(
+                bs58::decode(b.hash()).into_vec().unwrap().len(),
+                32,
+                "a 32-byte base58 hash"
+            );
             previous = Some(b.hash().to_owned());
         }
     }
 
     pub(super) async fn beyond_the_wait_window_is_not_yet(c: &HttpNeardata) {
         let tip = c.final_height().await.unwrap();
-        assert!(matches!(c.block(tip + 11).await.unwrap(), BlockAnswer::NotYet));
-        assert!(matches!(c.block(tip + 500).await.unwrap(), BlockAnswer::NotYet));
+        assert!(matches!(
+            c.block(tip + 11).await.unwrap(),
+            BlockAnswer::NotYet
+        ));
+        assert!(matches!(
+            c.block(tip + 500).await.unwrap(),
+            BlockAnswer::NotYet
+        ));
     }
 
     pub(super) async fn absurd_heights_are_refused(c: &HttpNeardata) {
         let err = c.block(1_000_000_000_000_001).await.unwrap_err();
-        assert!(matches!(err, NeardataError::BadRequest { status: 404, .. }), "{err:?}");
+        assert!(
+            matches!(err, NeardataError::BadRequest { status: 404, .. }),
+            "{err:?}"
+        );
         assert!(!err.is_retryable());
     }
 }
@@ -282,7 +348,10 @@ async fn fake_within_the_window_the_server_waits_until_the_client_times_out() {
     let running = start_fake().await;
     let short = HttpNeardata::new(
         &running.client_base(),
-        HttpConfig { request_timeout: Duration::from_millis(200), ..HttpConfig::default() },
+        HttpConfig {
+            request_timeout: Duration::from_millis(200),
+            ..HttpConfig::default()
+        },
     )
     .unwrap();
     let err = short.block(world().len() as u64 + 1).await.unwrap_err();
@@ -305,26 +374,55 @@ impl Running {
 #[tokio::test]
 async fn sandbox_long_poll_returns_the_block_once_the_ledger_commits_it() {
     let t = world_ledger();
-    let base = serve(t.ledger.clone(), NeardataOptions { long_poll: Duration::from_secs(30) }).await;
-    let client = HttpNeardata::new(&base, HttpConfig { request_timeout: Duration::from_secs(60), ..HttpConfig::default() })
-        .unwrap();
+    let base = serve(
+        t.ledger.clone(),
+        NeardataOptions {
+            long_poll: Duration::from_secs(30),
+        },
+    )
+    .await;
+    let client = HttpNeardata::new(
+        &base,
+        HttpConfig {
+            request_timeout: Duration::from_secs(60),
+            ..HttpConfig::default()
+        },
+    )
+    .unwrap();
     let next = world().len() as u64 + 1;
     let waiting = tokio::spawn(async move { client.block(next).await });
     // Let the request reach the server; whether or not it has, the answer must be the block.
     tokio::time::sleep(Duration::from_millis(100)).await;
     t.clock.set(ts(next));
-    assert_eq!(t.commit(NS, "dave.near", json!({"profile": {"name": "Dave"}})), next);
-    let BlockAnswer::Block(b) = waiting.await.unwrap().unwrap() else { panic!("not a block") };
+    assert_eq!(
+        t.commit(NS, "dave.near", json!({"profile": {"name": "Dave"}})),
+        next
+    );
+    let BlockAnswer::Block(b) = waiting.await.unwrap().unwrap() else {
+        panic!("not a block")
+    };
     let out = neardata_client::extract(&b, NS);
-    assert_eq!((out.height, out.writes[0].predecessor.as_str()), (next, "dave.near"));
+    assert_eq!(
+        (out.height, out.writes[0].predecessor.as_str()),
+        (next, "dave.near")
+    );
 }
 
 #[tokio::test]
 async fn sandbox_long_poll_ends_with_not_yet_after_its_limit() {
     let t = world_ledger();
-    let base = serve(t.ledger.clone(), NeardataOptions { long_poll: Duration::from_millis(50) }).await;
+    let base = serve(
+        t.ledger.clone(),
+        NeardataOptions {
+            long_poll: Duration::from_millis(50),
+        },
+    )
+    .await;
     let client = HttpNeardata::new(&base, http_config()).unwrap();
-    assert!(matches!(client.block(world().len() as u64 + 1).await.unwrap(), BlockAnswer::NotYet));
+    assert!(matches!(
+        client.block(world().len() as u64 + 1).await.unwrap(),
+        BlockAnswer::NotYet
+    ));
 }
 
 #[tokio::test]
@@ -338,7 +436,9 @@ async fn sandbox_tailer_follows_live_commits() {
     let writer = tokio::task::spawn_blocking(move || {
         for i in 0..3 {
             let args = json!({ format!("k{i}"): i });
-            ledger.commit(NS, "erin.near", args.as_object().unwrap()).unwrap();
+            ledger
+                .commit(NS, "erin.near", args.as_object().unwrap())
+                .unwrap();
         }
     });
     for i in 0..3u64 {
@@ -353,25 +453,54 @@ async fn sandbox_tailer_follows_live_commits() {
 async fn sandbox_blocks_carry_the_ledgers_ids_and_every_accepted_entry() {
     let t = world_ledger();
     // A rejected call makes no block: heights stay dense.
-    let too_many: serde_json::Map<String, Value> = (0..257).map(|i| (format!("k{i}"), json!(1))).collect();
+    let too_many: serde_json::Map<String, Value> =
+        (0..257).map(|i| (format!("k{i}"), json!(1))).collect();
     assert!(t.ledger.commit(NS, "alice.near", &too_many).is_err());
-    let receipt = t.ledger.commit(NS, "alice.near", &obj(json!({"": 1, "ok": [1, {"b": 2, "a": null}]}))).unwrap();
+    let receipt = t
+        .ledger
+        .commit(
+            NS,
+            "alice.near",
+            &obj(json!({"": 1, "ok": [1, {"b": 2, "a": null}]})),
+        )
+        .unwrap();
     let base = serve(t.ledger.clone(), NeardataOptions::default()).await;
     let client = HttpNeardata::new(&base, http_config()).unwrap();
     assert_eq!(client.final_height().await.unwrap(), receipt.block_height);
-    let BlockAnswer::Block(b) = client.block(receipt.block_height).await.unwrap() else { panic!() };
+    let BlockAnswer::Block(b) = client.block(receipt.block_height).await.unwrap() else {
+        panic!()
+    };
     let out = neardata_client::extract(&b, NS);
     let keys: Vec<&str> = out.writes.iter().map(|w| w.key.as_str()).collect();
-    assert_eq!(keys, receipt.accepted.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(
+        keys,
+        receipt
+            .accepted
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+    );
     assert_eq!(out.writes[0].value, Some(json!([1, {"a": null, "b": 2}])));
     assert_eq!(out.writes[0].receipt_id, receipt.receipt_id);
-    assert_eq!(out.writes[0].tx_hash.as_deref(), Some(receipt.tx_hash.as_str()));
+    assert_eq!(
+        out.writes[0].tx_hash.as_deref(),
+        Some(receipt.tx_hash.as_str())
+    );
     assert_eq!(out.block_timestamp_ns, receipt.block_timestamp_ns);
     // Genesis exists, and block 1 names it.
-    let BlockAnswer::Block(genesis) = client.block(0).await.unwrap() else { panic!() };
-    let BlockAnswer::Block(first) = client.block(1).await.unwrap() else { panic!() };
+    let BlockAnswer::Block(genesis) = client.block(0).await.unwrap() else {
+        panic!()
+    };
+    let BlockAnswer::Block(first) = client.block(1).await.unwrap() else {
+        panic!()
+    };
     assert_eq!(first.block.header.prev_hash, genesis.hash());
-    assert!(genesis.shards.iter().all(|s| s.receipt_execution_outcomes.is_empty()));
+    assert!(
+        genesis
+            .shards
+            .iter()
+            .all(|s| s.receipt_execution_outcomes.is_empty())
+    );
 }
 
 #[tokio::test]
@@ -380,12 +509,17 @@ async fn sandbox_redirects_keep_the_mount_prefix_and_the_query() {
     let app = axum::Router::new().nest_service("/neardata", neardata_api::router(t.ledger.clone()));
     let response = tower::ServiceExt::oneshot(
         app.clone(),
-        axum::http::Request::get("/neardata/v0/last_block/final/headers?apiKey=k").body(axum::body::Body::empty()).unwrap(),
+        axum::http::Request::get("/neardata/v0/last_block/final/headers?apiKey=k")
+            .body(axum::body::Body::empty())
+            .unwrap(),
     )
     .await
     .unwrap();
     assert_eq!(response.status(), 302);
-    assert_eq!(response.headers()["location"], "/neardata/v0/block/5/headers?apiKey=k");
+    assert_eq!(
+        response.headers()["location"],
+        "/neardata/v0/block/5/headers?apiKey=k"
+    );
     let (status, body) = call(&app, "GET", "/neardata/v0/block/5/headers", None).await;
     assert_eq!(status, 200);
     let headers: Value = serde_json::from_str(&body).unwrap();
@@ -393,9 +527,15 @@ async fn sandbox_redirects_keep_the_mount_prefix_and_the_query() {
     assert_eq!(headers["header"]["timestamp"], ts(5));
     assert_eq!(headers["header"]["timestamp_nanosec"], ts(5).to_string());
     let (status, body) = call(&app, "GET", "/neardata/v0/block/abc", None).await;
-    assert_eq!((status.as_u16(), body.as_str()), (400, "\"Invalid argument\""));
+    assert_eq!(
+        (status.as_u16(), body.as_str()),
+        (400, "\"Invalid argument\"")
+    );
     let (status, body) = call(&app, "GET", "/neardata/health", None).await;
-    assert_eq!((status.as_u16(), body.as_str()), (200, "{\"status\":\"ok\"}"));
+    assert_eq!(
+        (status.as_u16(), body.as_str()),
+        (200, "{\"status\":\"ok\"}")
+    );
     let (status, _) = call(&app, "GET", "/neardata/v0/nothing", None).await;
     assert_eq!(status, 404);
 }
