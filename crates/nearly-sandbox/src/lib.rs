@@ -2,5 +2,6 @@
 
 pub mod fastdata_api;
 pub mod ledger;
+pub mod neardata_api;
 
 pub use ledger::{Clock, CommitReceipt, CommittedTx, Ledger, LedgerError, SystemClock};

@@ -466,6 +466,20 @@ impl Ledger {
         let Some(start) = after_height.checked_add(1) else {
             return Ok(Vec::new());
         };
+        Ok(self
+            .blocks_from(start, max)?
+            .into_iter()
+            .map(|(tx, _)| tx)
+            .collect())
+    }
+
+    /// Up to `max` committed transactions from height `start` on, oldest first, each with the
+    /// receipt id of its `__fastdata_kv` call (what the neardata view serves).
+    pub(crate) fn blocks_from(
+        &self,
+        start: u64,
+        max: usize,
+    ) -> Result<Vec<(CommittedTx, String)>, LedgerError> {
         let txn = self.inner.db.begin_read()?;
         let blocks = txn.open_table(BLOCKS)?;
         let entries = txn.open_table(ENTRIES)?;
@@ -489,7 +503,7 @@ impl Ledger {
                 let value = row.json_value()?;
                 tx.entries.push((row.key, value));
             }
-            out.push(tx);
+            out.push((tx, block.receipt_id));
         }
         Ok(out)
     }

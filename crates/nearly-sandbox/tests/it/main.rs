@@ -7,5 +7,6 @@
 mod contract;
 mod durability;
 mod follow;
+mod neardata;
 mod router;
 mod support;
