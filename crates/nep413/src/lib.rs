@@ -17,7 +17,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use ed25519_dalek::SigningKey;
 pub use encoding::{Nonce, ParseError, PublicKey, Signature};
 pub use error::{Reason, VerifyError};
-pub use nonce_store::{InMemoryNonceStore, NonceStore, NonceStoreError};
+pub use nonce_store::{ClaimTicket, InMemoryNonceStore, NonceStore, NonceStoreError};
 pub use payload::{
     NEP413_TAG, Payload, PayloadRef, SignatureError, SignedCallback, sign, verify_bytes,
     verify_digest, verify_payload,

@@ -7,6 +7,7 @@
 mod common;
 mod near_ai;
 mod props;
+mod replay_scope;
 mod vectors;
 mod verify_claim;
 
