@@ -31,6 +31,7 @@
 mod config;
 mod error;
 mod server;
+mod shared;
 mod telemetry;
 
 pub use config::{

@@ -47,6 +47,11 @@ impl ClaimTicket {
     pub fn as_u128(self) -> u128 {
         self.0
     }
+
+    /// A ticket from its value (a store reading back its records).
+    pub fn from_u128(value: u128) -> Self {
+        Self(value)
+    }
 }
 
 /// A set of used nonce keys, each remembered until it expires.
@@ -110,7 +115,11 @@ impl Inner {
 
     fn compact_if_stale(&mut self, capacity: usize) {
         if self.by_expiry.len() > capacity.saturating_mul(2).max(64) {
-            self.by_expiry = self.live.iter().map(|(k, (e, _))| Reverse((*e, *k))).collect();
+            self.by_expiry = self
+                .live
+                .iter()
+                .map(|(k, (e, _))| Reverse((*e, *k)))
+                .collect();
         }
     }
 }
@@ -187,6 +196,16 @@ impl InMemoryNonceStore {
     pub fn release_sync(&self, key: &str, ticket: ClaimTicket) {
         let digest: KeyDigest = Sha256::digest(key.as_bytes()).into();
         self.release_digest(digest, ticket);
+    }
+
+    /// Every live record (digest, expiry, ticket), for a durable store's compaction.
+    #[cfg(feature = "file")]
+    pub(crate) fn records(&self) -> Vec<(KeyDigest, u64, ClaimTicket)> {
+        self.lock()
+            .live
+            .iter()
+            .map(|(d, (e, t))| (*d, *e, *t))
+            .collect()
     }
 
     /// Removes `digest` if `ticket` made its record; says whether it did.

@@ -7,5 +7,6 @@ mod config;
 mod helpers;
 mod logs;
 mod production;
+mod replay;
 mod sandbox;
 mod wiring;

@@ -331,7 +331,8 @@ mod tests {
             key,
             format!("{}:{}:r.near", hex::encode(pk.as_bytes()), "ab".repeat(32))
         );
-        let other = PublicKey::from(ed25519_dalek::SigningKey::from_bytes(&[2; 32]).verifying_key());
+        let other =
+            PublicKey::from(ed25519_dalek::SigningKey::from_bytes(&[2; 32]).verifying_key());
         assert_ne!(key, replay_key("r.near", &other, &n));
     }
 

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use nep413::{
-    AccessKeyStatus, Nonce, NearAiTokenPolicy, Reason, VerifyClaimPolicy, VerifyClaimRequest,
+    AccessKeyStatus, NearAiTokenPolicy, Nonce, Reason, VerifyClaimPolicy, VerifyClaimRequest,
     VerifyClaimResponse, sign_near_ai_token,
 };
 
