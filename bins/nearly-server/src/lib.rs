@@ -30,6 +30,7 @@
 
 mod config;
 mod error;
+pub mod observe;
 mod server;
 mod shared;
 mod telemetry;

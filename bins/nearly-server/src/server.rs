@@ -134,6 +134,7 @@ impl Server {
             let head_of = sandbox_ledger.clone();
             state = state.with_source_head(Arc::new(move || head_of.head().block_height));
         }
+        let observed = state.clone();
         let mut app = api_http::router(state);
         if let Some((sandbox_ledger, custody)) = backend.sandbox_routes {
             app = app
@@ -150,6 +151,8 @@ impl Server {
             ledger = Some(sandbox_ledger);
         }
 
+        let app =
+            crate::observe::install(&config, &observed, app, stopped(stop.subscribe())).await?;
         let http = tokio::spawn(api_http::run(listener, app, stopped(stop.subscribe())));
         tracing::info!(
             address = %local_addr,

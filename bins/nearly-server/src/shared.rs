@@ -8,7 +8,9 @@
 
 use std::sync::Arc;
 
+use api_http::generate::{DEFAULT_GLOBAL_DAILY, DEFAULT_PER_CALLER_DAILY};
 use api_http::{AppState, FilePlatformStore};
+use nearly_redis::{RedisConfig, RedisState};
 use nep413::{Clock as _, FileNonceStore, SystemClock};
 
 use crate::config::Config;
@@ -16,6 +18,27 @@ use crate::error::ServerError;
 
 /// Replaces the shared-state slots of `state` with the configured implementations.
 pub(crate) async fn install(config: &Config, mut state: AppState) -> Result<AppState, ServerError> {
+    if let Some(url) = &config.redis_url {
+        let redis_config = RedisConfig::new(url.as_str())
+            .with_prefix(config.redis_prefix.clone())
+            .with_timeout(std::time::Duration::from_millis(
+                config.redis_timeout_ms.max(1),
+            ));
+        let redis = RedisState::connect(redis_config)
+            .await
+            .map_err(|e| ServerError::Config(format!("--redis-url: {e}")))?;
+        let clock = state.clock.clone();
+        tracing::info!(prefix = %redis.prefix(), "shared state on redis");
+        return Ok(state
+            .with_nonces(Arc::new(redis.nonce_store()))
+            .with_rate_limiter(Arc::new(redis.rate_limiter(clock.clone())))
+            .with_budget(Arc::new(redis.budget(
+                clock,
+                DEFAULT_PER_CALLER_DAILY,
+                DEFAULT_GLOBAL_DAILY,
+            )))
+            .with_platform_store(Arc::new(redis.platform_store())));
+    }
     let dir = config.data_dir.clone();
     let now = SystemClock.now_ms();
     let (nonces, platforms) = tokio::task::spawn_blocking(move || {

@@ -16,6 +16,7 @@ pub struct RedisServer {
     port: u16,
     dir: PathBuf,
     child: Option<Child>,
+    persistent: bool,
     /// Keeps the temporary directory alive as long as the server.
     _tmp: Option<std::sync::Arc<TempDirGuard>>,
 }
@@ -37,6 +38,21 @@ impl RedisServer {
     ///
     /// `redis-server` is not installed or did not report readiness.
     pub fn start() -> std::io::Result<Self> {
+        Self::start_with(false)
+    }
+
+    /// Like [`start`](Self::start), with the append-only file on and fsynced on every write, so
+    /// a [`stop`](Self::stop) + [`restart`](Self::restart) loses nothing (how production Redis
+    /// must run for the nonce store).
+    ///
+    /// # Errors
+    ///
+    /// `redis-server` is not installed or did not report readiness.
+    pub fn start_persistent() -> std::io::Result<Self> {
+        Self::start_with(true)
+    }
+
+    fn start_with(persistent: bool) -> std::io::Result<Self> {
         let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?
             .local_addr()?
             .port();
@@ -51,6 +67,7 @@ impl RedisServer {
             port,
             dir,
             child: None,
+            persistent,
             _tmp: Some(guard),
         };
         server.restart()?;
@@ -89,7 +106,12 @@ impl RedisServer {
             .args(["--bind", "127.0.0.1"])
             .arg("--dir")
             .arg(&self.dir)
-            .args(["--save", "", "--appendonly", "no"])
+            .args(["--save", ""])
+            .args(if self.persistent {
+                ["--appendonly", "yes", "--appendfsync", "always"]
+            } else {
+                ["--appendonly", "no", "--appendfsync", "everysec"]
+            })
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .stdin(Stdio::null())

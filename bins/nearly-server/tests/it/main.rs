@@ -6,6 +6,7 @@
 mod config;
 mod helpers;
 mod logs;
+mod metrics;
 mod production;
 mod replay;
 mod sandbox;
