@@ -9,5 +9,6 @@ mod logs;
 mod metrics;
 mod production;
 mod replay;
+mod replicas;
 mod sandbox;
 mod wiring;
