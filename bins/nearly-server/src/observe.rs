@@ -1,6 +1,6 @@
 //! Prometheus metrics: the recorder, the per-request middleware and `GET /metrics`.
 //!
-//! Self-contained (one call from start-up, [`install`]). Every request through the router is
+//! Self-contained (one call from start-up, `install`). Every request through the router is
 //! counted by matched route, method and status (`nearly_http_requests_total`) and timed
 //! (`nearly_http_request_duration_seconds`, a histogram). Gauges read at scrape time:
 //! `nearly_index_height`, `nearly_index_agents`, `nearly_index_lag_blocks` (sandbox: ledger
