@@ -168,6 +168,29 @@ pub struct Config {
         action = clap::ArgAction::SetTrue,
     )]
     pub trust_forwarded_for: bool,
+
+    /// Redis URL (`redis://host:6379`) for the state every replica must share: NEP-413 nonces,
+    /// rate limits, `generate.*` budgets, platform registrations. Without it they stay in this
+    /// process and its data dir (one replica only).
+    #[arg(long, env = "NEARLY_REDIS_URL")]
+    pub redis_url: Option<String>,
+
+    /// Prefix of every Redis key (one per deployment sharing a Redis).
+    #[arg(long, env = "NEARLY_REDIS_PREFIX", default_value = nearly_redis::DEFAULT_PREFIX)]
+    pub redis_prefix: String,
+
+    /// Bound on every Redis call, milliseconds.
+    #[arg(long, env = "NEARLY_REDIS_TIMEOUT_MS", default_value_t = 500)]
+    pub redis_timeout_ms: u64,
+
+    /// Serve `GET /metrics` on this address instead of the API's listener.
+    #[arg(long, env = "NEARLY_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+
+    /// The metrics recorder's handle (tests pass a local recorder's); `None` installs the
+    /// process-wide recorder.
+    #[arg(skip)]
+    pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
 }
 
 impl Config {
@@ -191,6 +214,11 @@ impl Config {
             log_filter: "off".to_owned(),
             pull_interval_secs: DEFAULT_PULL_INTERVAL_SECS,
             trust_forwarded_for: false,
+            redis_url: None,
+            redis_prefix: nearly_redis::DEFAULT_PREFIX.to_owned(),
+            redis_timeout_ms: 500,
+            metrics_listen: None,
+            metrics: None,
         }
     }
 

@@ -32,7 +32,9 @@
 
 mod config;
 mod error;
+pub mod observe;
 mod server;
+mod shared;
 mod telemetry;
 
 pub use config::{

@@ -7,9 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use api_http::{
-    ApiConfig, AppState, FilePlatformStore, MarketClient, NearFmClient, OpenAiCompatible,
-};
+use api_http::{ApiConfig, AppState, MarketClient, NearFmClient, OpenAiCompatible};
 use fastdata_client::{FastDataRead, HttpFastData};
 use indexer::{ApplyStats, Indexer, IndexerConfig, IndexerError};
 use nearly_sandbox::{Clock, Ledger, SystemClock};
@@ -89,12 +87,6 @@ impl Server {
         let http_client = reqwest::Client::builder()
             .build()
             .map_err(|e| client_error("http")(e.to_string()))?;
-        let data_dir = config.data_dir.clone();
-        let platform_store =
-            tokio::task::spawn_blocking(move || FilePlatformStore::open(&data_dir))
-                .await
-                .map_err(join_error("open platform store"))??;
-
         let index = Arc::new(Indexer::new(indexer_config(&config)));
         let (stop, _) = watch::channel(false);
         let backend = match mode {
@@ -102,14 +94,14 @@ impl Server {
             Mode::Production => start_production(&config, &index, &stop).await?,
         };
 
-        let mut state = AppState::new(backend.custody)
+        let state = AppState::new(backend.custody)
             .with_index(index)
-            .with_platform_store(Arc::new(platform_store))
             .with_access_keys(access_keys(&config, &http_client))
             .with_config(ApiConfig {
                 trust_forwarded_for: config.trust_forwarded_for,
                 ..ApiConfig::default()
             });
+        let mut state = crate::shared::install(&config, state).await?;
         if let Some(url) = &config.market_url {
             state = state.with_platform_client(Arc::new(MarketClient::new(
                 url.as_str(),
@@ -148,6 +140,7 @@ impl Server {
             _ => "/fastdata".to_owned(),
         };
         let pages = web::WebState::new(state.clone(), fastdata_base);
+        let observed = state.clone();
         let mut app = api_http::router(state);
         if let Some((sandbox_ledger, custody)) = backend.sandbox_routes {
             app = app
@@ -166,6 +159,8 @@ impl Server {
 
         // The web pages in front: what they do not serve goes to the API and sandbox routes.
         let app = web::router(pages, app);
+        let app =
+            crate::observe::install(&config, &observed, app, stopped(stop.subscribe())).await?;
         let http = tokio::spawn(api_http::run(listener, app, stopped(stop.subscribe())));
         tracing::info!(
             address = %local_addr,

@@ -190,11 +190,21 @@ pub enum BudgetExhausted {
         /// Seconds until UTC midnight.
         retry_after: u64,
     },
+    /// The shared budget store could not be reached; nothing was spent (retriable).
+    #[error("the generate budget store is unavailable; retry shortly")]
+    Unavailable,
 }
 
 impl From<BudgetExhausted> for ApiError {
     fn from(e: BudgetExhausted) -> Self {
-        let (BudgetExhausted::Caller { retry_after } | BudgetExhausted::Global { retry_after }) = e;
+        let retry_after = match e {
+            BudgetExhausted::Caller { retry_after } | BudgetExhausted::Global { retry_after } => {
+                retry_after
+            }
+            BudgetExhausted::Unavailable => {
+                return ApiError::new(ErrorCode::StorageError, e.to_string()).with_retry_after(1);
+            }
+        };
         ApiError::new(
             ErrorCode::BudgetExhausted,
             format!("{e}; it resets at UTC midnight"),

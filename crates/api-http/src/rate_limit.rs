@@ -143,6 +143,7 @@ impl Decision {
         if self.allowed {
             return Ok(self);
         }
+        metrics::counter!("nearly_rate_limited_total", "action" => action.name()).increment(1);
         let limit = action.limit();
         let retry_after = self.retry_after.unwrap_or(1);
         let mut err = ApiError::new(
@@ -314,8 +315,9 @@ impl RateLimiter for InMemoryRateLimiter {
     }
 }
 
-/// Checks `action` for `key` and turns a refusal into the 429 error (a limiter failure is an
-/// `INTERNAL_ERROR`: we do not silently drop limits).
+/// Checks `action` for `key` and turns a refusal into the 429 error. A limiter that cannot
+/// answer (a shared store unreachable) is a retriable 502 `STORAGE_ERROR` with `retry_after`:
+/// the request does not proceed, because a write that skipped its limit would break the limit.
 pub async fn enforce(
     limiter: &dyn RateLimiter,
     action: Action,
@@ -324,7 +326,16 @@ pub async fn enforce(
     limiter
         .check(action, key)
         .await
-        .map_err(ApiError::internal)?
+        .map_err(|e| {
+            ApiError::upstream(
+                format!(
+                    "the rate limiter for {} is unavailable; retry shortly",
+                    action.name()
+                ),
+                e,
+            )
+            .with_retry_after(1)
+        })?
         .into_result(action)
 }
 

@@ -4,8 +4,12 @@ pub mod access_keys;
 #[cfg(feature = "batch")]
 pub mod batch;
 pub mod clock;
+#[cfg(feature = "conformance")]
+pub mod conformance;
 pub mod encoding;
 pub mod error;
+#[cfg(feature = "file")]
+pub mod file_store;
 pub mod nonce_store;
 pub mod payload;
 pub mod policy;
@@ -17,7 +21,9 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use ed25519_dalek::SigningKey;
 pub use encoding::{Nonce, ParseError, PublicKey, Signature};
 pub use error::{Reason, VerifyError};
-pub use nonce_store::{InMemoryNonceStore, NonceStore, NonceStoreError};
+#[cfg(feature = "file")]
+pub use file_store::FileNonceStore;
+pub use nonce_store::{ClaimTicket, InMemoryNonceStore, NonceStore, NonceStoreError};
 pub use payload::{
     NEP413_TAG, Payload, PayloadRef, SignatureError, SignedCallback, sign, verify_bytes,
     verify_digest, verify_payload,

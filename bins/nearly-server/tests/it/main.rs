@@ -6,6 +6,9 @@
 mod config;
 mod helpers;
 mod logs;
+mod metrics;
 mod production;
+mod replay;
+mod replicas;
 mod sandbox;
 mod wiring;

@@ -208,25 +208,26 @@ impl Verifier {
         nonce_expires_at_ms: u64,
         now_ms: u64,
     ) -> Result<(), VerifyError> {
-        let key = replay_key(claim.recipient, claim.nonce);
-        match self
+        let key = replay_key(claim.recipient, claim.public_key, claim.nonce);
+        let ticket = match self
             .nonces
             .check_and_insert(&key, nonce_expires_at_ms, now_ms)
             .await
         {
-            Ok(()) => {}
+            Ok(ticket) => ticket,
             Err(NonceStoreError::Replay) => {
                 return Err(VerifyError::Replay(format!(
-                    "nonce {} was already used for recipient {}",
+                    "nonce {} was already used by key {} for recipient {}",
                     claim.nonce.to_hex(),
+                    claim.public_key,
                     claim.recipient
                 )));
             }
             Err(e) => return Err(VerifyError::RpcError(e.to_string())),
-        }
+        };
         let bound = check_binding(claim.account_id, claim.public_key, &*self.access_keys).await;
         if let Err(VerifyError::RpcError(_)) = &bound {
-            self.nonces.release(&key).await;
+            self.nonces.release(&key, ticket).await;
         }
         bound
     }
@@ -241,16 +242,25 @@ pub(crate) struct BindingCheck<'a> {
     pub(crate) nonce: &'a Nonce,
 }
 
-/// The replay-store key: `recipient + ":" + hex(nonce bytes)`, so every encoding of the same
-/// nonce maps to the same key.
-pub fn replay_key(recipient: &str, nonce: &Nonce) -> String {
-    let mut key = String::with_capacity(recipient.len() + 1 + 64);
-    key.push_str(recipient);
-    key.push(':');
+/// The replay-store key: `hex(public key) + ":" + hex(nonce bytes) + ":" + recipient`.
+///
+/// Replay is scoped to the signer: a nonce is "used" only for the key that signed it and the
+/// recipient it was signed for. Scoping by recipient alone let anyone block someone else's claim
+/// by signing the same nonce (or, for NEAR AI tokens whose nonce is the millisecond timestamp,
+/// the same millisecond) with a throwaway key first. Fixed-width hex parts come first, so no
+/// recipient string can make two different triples collide, and every encoding of the same nonce
+/// maps to the same key.
+pub fn replay_key(recipient: &str, public_key: &PublicKey, nonce: &Nonce) -> String {
+    let mut key = String::with_capacity(64 + 1 + 64 + 1 + recipient.len());
     let mut hex_buf = [0u8; 64];
     // 32 bytes always fit in 64 hex characters.
+    let _ = hex::encode_to_slice(public_key.as_bytes(), &mut hex_buf);
+    key.extend(hex_buf.iter().map(|&b| char::from(b)));
+    key.push(':');
     let _ = hex::encode_to_slice(nonce.as_bytes(), &mut hex_buf);
     key.extend(hex_buf.iter().map(|&b| char::from(b)));
+    key.push(':');
+    key.push_str(recipient);
     key
 }
 
@@ -313,12 +323,17 @@ mod tests {
     }
 
     #[test]
-    fn replay_key_is_recipient_colon_hex() {
+    fn replay_key_is_key_nonce_recipient() {
         let n = Nonce::from_bytes([0xab; 32]);
+        let pk = PublicKey::from(ed25519_dalek::SigningKey::from_bytes(&[1; 32]).verifying_key());
+        let key = replay_key("r.near", &pk, &n);
         assert_eq!(
-            replay_key("r.near", &n),
-            format!("r.near:{}", "ab".repeat(32))
+            key,
+            format!("{}:{}:r.near", hex::encode(pk.as_bytes()), "ab".repeat(32))
         );
+        let other =
+            PublicKey::from(ed25519_dalek::SigningKey::from_bytes(&[2; 32]).verifying_key());
+        assert_ne!(key, replay_key("r.near", &other, &n));
     }
 
     #[test]

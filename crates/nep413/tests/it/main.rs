@@ -7,6 +7,9 @@
 mod common;
 mod near_ai;
 mod props;
+mod replay_scope;
+#[cfg(all(feature = "file", feature = "conformance"))]
+mod stores;
 mod vectors;
 mod verify_claim;
 

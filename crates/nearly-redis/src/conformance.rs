@@ -1,0 +1,121 @@
+//! The behaviour suites of `api_http`'s shared-state traits (feature `conformance`): the
+//! in-process implementations and the Redis ones must both pass every function here.
+//!
+//! Each suite takes the implementation as `&dyn Trait` and the [`ManualClock`] it was built
+//! on, moves that clock, and panics (fails the calling test) on a violation. `tag` keeps the keys
+//! of one run apart from another's on a shared store.
+
+#![allow(clippy::panic, clippy::unwrap_used)]
+
+use api_http::generate::BudgetExhausted;
+use api_http::{Action, GenerateBudget, PlatformStore, RateLimiter};
+use nearly_core::AccountId;
+use nep413::ManualClock;
+
+/// A window starts at the first request; 5 heartbeats pass, the 6th is refused with the
+/// documented headers' values, then the window resets.
+pub async fn rate_limiter_suite(limiter: &dyn RateLimiter, clock: &ManualClock, tag: &str) {
+    clock.set(1_000_000);
+    let alice = format!("{tag}-alice");
+    for i in 0..5u32 {
+        let d = limiter.check(Action::Heartbeat, &alice).await.unwrap();
+        assert!(d.allowed, "heartbeat {i} refused");
+        assert_eq!(d.limit, 5);
+        assert_eq!(d.remaining, 4 - i);
+        assert_eq!(d.reset_at, 1_060);
+        assert_eq!(d.retry_after, None);
+    }
+    let refused = limiter.check(Action::Heartbeat, &alice).await.unwrap();
+    assert!(!refused.allowed);
+    assert_eq!(refused.remaining, 0);
+    assert_eq!(refused.reset_at, 1_060);
+    assert_eq!(refused.retry_after, Some(60));
+    // Keys and actions are independent.
+    let bob = format!("{tag}-bob");
+    assert!(
+        limiter
+            .check(Action::Heartbeat, &bob)
+            .await
+            .unwrap()
+            .allowed
+    );
+    assert!(limiter.check(Action::Follow, &alice).await.unwrap().allowed);
+    // retry_after counts down, then the window resets.
+    clock.advance(59_500);
+    let late = limiter.check(Action::Heartbeat, &alice).await.unwrap();
+    assert_eq!(late.retry_after, Some(1));
+    clock.advance(500);
+    let fresh = limiter.check(Action::Heartbeat, &alice).await.unwrap();
+    assert!(fresh.allowed);
+    assert_eq!(fresh.remaining, 4);
+    assert_eq!(fresh.reset_at, 1_120);
+    // A long window (delist: 1 per 300 s).
+    let carol = format!("{tag}-carol");
+    assert!(limiter.check(Action::Delist, &carol).await.unwrap().allowed);
+    let d = limiter.check(Action::Delist, &carol).await.unwrap();
+    assert!(!d.allowed);
+    assert_eq!(d.retry_after, Some(300));
+}
+
+/// Per-caller and global daily budgets, refunds, and the reset at UTC midnight. The budget
+/// must have been built with `per_caller = 2` and `global = 3`.
+pub async fn budget_suite(budget: &dyn GenerateBudget, clock: &ManualClock, tag: &str) {
+    // 23:58:29 UTC on some day: 91 s to midnight.
+    let day = 20_000 * 86_400_000u64;
+    clock.set(day + 86_400_000 - 91_000);
+    let (a, b, c) = (format!("{tag}-a"), format!("{tag}-b"), format!("{tag}-c"));
+    budget.try_spend(&a).await.unwrap();
+    budget.try_spend(&a).await.unwrap();
+    assert_eq!(
+        budget.try_spend(&a).await,
+        Err(BudgetExhausted::Caller { retry_after: 91 })
+    );
+    budget.refund(&a).await;
+    budget.try_spend(&a).await.unwrap();
+    budget.try_spend(&b).await.unwrap();
+    assert_eq!(
+        budget.try_spend(&c).await,
+        Err(BudgetExhausted::Global { retry_after: 91 })
+    );
+    // A refund by a caller who spent nothing gives nothing back.
+    budget.refund(&c).await;
+    assert!(matches!(
+        budget.try_spend(&c).await,
+        Err(BudgetExhausted::Global { .. })
+    ));
+    // Midnight: everything is fresh.
+    clock.advance(91_000);
+    budget.try_spend(&a).await.unwrap();
+    budget.try_spend(&c).await.unwrap();
+}
+
+/// Registrations merge in order without duplicates and read back.
+pub async fn platform_store_suite(store: &dyn PlatformStore, tag: &str) {
+    let account = AccountId::parse(&format!("{tag}-agent.near")).unwrap();
+    let other = AccountId::parse(&format!("{tag}-other.near")).unwrap();
+    assert!(store.platforms(&account).await.unwrap().is_empty());
+    let ids = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    assert_eq!(
+        store
+            .add(&account, &ids(&["market.near.ai"]))
+            .await
+            .unwrap(),
+        ids(&["market.near.ai"])
+    );
+    assert_eq!(
+        store
+            .add(&account, &ids(&["near.fm", "market.near.ai"]))
+            .await
+            .unwrap(),
+        ids(&["market.near.ai", "near.fm"])
+    );
+    assert_eq!(
+        store.add(&account, &[]).await.unwrap(),
+        ids(&["market.near.ai", "near.fm"])
+    );
+    assert_eq!(
+        store.platforms(&account).await.unwrap(),
+        ids(&["market.near.ai", "near.fm"])
+    );
+    assert!(store.platforms(&other).await.unwrap().is_empty());
+}

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# verify-claim throughput and p99: the Redis nonce store (and Redis rate limits) beside the
+# embedded default (nonces in the data dir's log, limits in process), one run, same claims.
+#
+# Usage: scripts/bench-redis.sh
+#   DURATION (default 10s), CONNECTIONS (64), THREADS (2), CLAIMS (150000),
+#   OUT (target/bench-redis). Installs wrk and redis-server with apt-get when missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION=${DURATION:-10s}
+CONNECTIONS=${CONNECTIONS:-64}
+THREADS=${THREADS:-2}
+CLAIMS=${CLAIMS:-150000}
+OUT=${OUT:-target/bench-redis}
+mkdir -p "$OUT"
+log() { printf 'bench-redis: %s\n' "$*" >&2; }
+
+for tool in wrk redis-server; do
+    if ! command -v "$tool" >/dev/null 2>&1; then
+        SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+        $SUDO apt-get update && $SUDO apt-get install -y "$tool"
+    fi
+done
+
+cargo build --release -p nearly-server --bin nearly-server --example sign_claim
+BIN=target/release/nearly-server
+EX=target/release/examples
+
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+wait_for() { for _ in $(seq 1 300); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done; log "nothing at $1"; exit 1; }
+
+REDIS_PORT=16379
+redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$OUT" --save '' --appendonly yes \
+    --appendfsync everysec >"$OUT/redis.log" 2>&1 &
+PIDS+=($!)
+
+start() { # port data-dir [extra args]
+    local port=$1 dir=$2; shift 2
+    rm -rf "$dir"
+    RUST_LOG=warn "$BIN" --listen "127.0.0.1:$port" --data-dir "$dir" --trust-forwarded-for "$@" \
+        >"$OUT/server-$port.log" 2>&1 &
+    PIDS+=($!)
+    wait_for "http://127.0.0.1:$port/api/v1/health"
+}
+start 18090 "$OUT/data-inproc"
+start 18091 "$OUT/data-redis" --redis-url "redis://127.0.0.1:$REDIS_PORT" --redis-prefix bench
+
+cat >"$OUT/verify_claim.lua" <<'LUA'
+local bodies, next_index, next_ip, threads = {}, 1, 0, 0
+function setup(thread) thread:set("thread_id", threads); threads = threads + 1 end
+function init(args)
+    local share, n = tonumber(os.getenv("WRK_THREADS") or "1"), 0
+    for line in io.lines(os.getenv("CLAIMS_FILE")) do
+        if n % share == (thread_id or 0) then bodies[#bodies + 1] = line end
+        n = n + 1
+    end
+end
+function request()
+    local body = bodies[next_index]
+    next_index = next_index % #bodies + 1
+    next_ip = (next_ip + 1) % 10000
+    local ip = string.format("10.%d.%d.%d", thread_id or 0, math.floor(next_ip / 100), next_ip % 100 + 1)
+    return wrk.format("POST", "/api/v1/verify-claim",
+        { ["Content-Type"] = "application/json", ["X-Forwarded-For"] = ip }, body)
+end
+LUA
+
+to_ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us$/,"",v); printf "%.2f", v/1000 }
+    else if (v ~ /ms$/) { sub(/ms$/,"",v); printf "%.2f", v } else if (v ~ /s$/) { sub(/s$/,"",v); printf "%.2f", v*1000 } }'; }
+run() { # name port
+    "$EX/sign_claim" "$CLAIMS" >"$OUT/claims-$1.jsonl"
+    CLAIMS_FILE="$OUT/claims-$1.jsonl" WRK_THREADS=$THREADS wrk -t "$THREADS" -c "$CONNECTIONS" \
+        -d "$DURATION" --latency -s "$OUT/verify_claim.lua" "http://127.0.0.1:$2/api/v1/verify-claim" \
+        >"$OUT/$1.wrk" 2>&1
+}
+run inproc 18090
+run redis 18091
+rps() { awk '/^Requests\/sec:/ { print $2 }' "$OUT/$1.wrk"; }
+p99() { to_ms "$(awk '$1 == "99%" { print $2 }' "$OUT/$1.wrk")"; }
+non2xx() { awk '/Non-2xx or 3xx responses:/ { print $NF }' "$OUT/$1.wrk"; }
+{
+    echo "| nonce store | req/s | p99 | non-2xx |"
+    echo "|---|---:|---:|---:|"
+    echo "| embedded (data-dir log) | $(rps inproc) | $(p99 inproc) ms | $(non2xx inproc) |"
+    echo "| redis | $(rps redis) | $(p99 redis) ms | $(non2xx redis) |"
+    awk -v r="$(rps redis)" -v i="$(rps inproc)" 'BEGIN { printf "\nratio redis / embedded: %.2fx\n", r / i }'
+} | tee "$OUT/results.md"
