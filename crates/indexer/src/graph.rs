@@ -302,6 +302,10 @@ pub struct Graph {
     pub(crate) tombstones: HashMap<Idx, HashMap<Box<str>, Version>>,
     /// Write-through entries awaiting confirmation.
     pub(crate) provisional: HashMap<Idx, HashMap<Box<str>, Provisional>>,
+    /// Tombstones a pull inferred from absence (not written by anyone): the row they hid, seen
+    /// again at the same version, is restored, because an inferred absence is never newer than
+    /// the row itself.
+    pub(crate) inferred: HashMap<Idx, HashSet<Box<str>>>,
     /// Highest confirmed block height applied.
     pub(crate) high_water: u64,
 }
@@ -323,6 +327,7 @@ impl Graph {
             active_secs: Vec::new(),
             tombstones: HashMap::new(),
             provisional: HashMap::new(),
+            inferred: HashMap::new(),
             high_water: 0,
         }
     }
@@ -415,7 +420,9 @@ impl Graph {
                         return Outcome::Stale;
                     }
                     self.clear_provisional(pred, &w.key);
-                } else if current.is_some_and(|c| w.version <= c) {
+                } else if current.is_some_and(|c| {
+                    w.version < c || (w.version == c && !self.is_inferred(pred, &w.key))
+                }) {
                     return Outcome::Stale;
                 }
             }
@@ -477,6 +484,7 @@ impl Graph {
             Slot::Profile => profile.is_some(),
             _ => value.is_some(),
         };
+        self.clear_inferred(pred, raw);
         if live {
             if let Some(m) = self.tombstones.get_mut(&pred) {
                 m.remove(raw);
@@ -798,7 +806,22 @@ impl Graph {
             return false;
         };
         self.write_state(pred, slot, key, None, None, version, 0);
+        self.inferred.entry(pred).or_default().insert(key.into());
         true
+    }
+
+    /// Whether the tombstone of `(pred, key)` was inferred from absence by a pull.
+    fn is_inferred(&self, pred: Idx, key: &str) -> bool {
+        self.inferred.get(&pred).is_some_and(|m| m.contains(key))
+    }
+
+    fn clear_inferred(&mut self, pred: Idx, key: &str) {
+        if let Some(m) = self.inferred.get_mut(&pred) {
+            m.remove(key);
+            if m.is_empty() {
+                self.inferred.remove(&pred);
+            }
+        }
     }
 
     /// Provisional entries whose grace has expired: `(pred, key)`.
