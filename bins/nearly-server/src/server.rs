@@ -12,7 +12,8 @@ use api_http::{
 };
 use fastdata_client::{FastDataRead, HttpFastData};
 use indexer::{ApplyStats, Indexer, IndexerConfig, IndexerError};
-use nearly_sandbox::{Clock, Ledger, SystemClock};
+use nearly_core::{Clock, SystemClock};
+use nearly_sandbox::Ledger;
 use nep413::AccessKeys;
 use nep413::rpc::RpcAccessKeys;
 use outlayer_client::{Custody, HttpOutLayer};
@@ -242,7 +243,11 @@ async fn start_sandbox(
 
     let follower = tokio::spawn(log_failure(
         "ledger follower",
-        indexer::follow_ledger(index.clone(), ledger.clone(), stopped(stop.subscribe())),
+        indexer::follow_ledger(
+            index.clone(),
+            Arc::new(ledger.clone()),
+            stopped(stop.subscribe()),
+        ),
     ));
     let custody_dyn: Arc<dyn Custody> = Arc::new(custody.clone());
     Ok(Backend {

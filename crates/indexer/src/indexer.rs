@@ -3,10 +3,10 @@
 use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use fastdata_client::KvEntry;
-use nearly_sandbox::CommittedTx;
 use serde_json::Value;
 
 use crate::error::IndexerError;
+use crate::feed::FeedTx;
 use crate::graph::{Graph, Mode};
 use crate::pull::SyncStatus;
 use crate::types::{ApplyStats, Version, Write};
@@ -115,7 +115,7 @@ impl Indexer {
     /// [`IndexerError::WrongNamespace`] (nothing applied) when the transaction is for another
     /// namespace; callers that follow a shared ledger skip those instead (see
     /// [`crate::follow_ledger`]).
-    pub fn apply_tx(&self, tx: &CommittedTx) -> Result<ApplyStats, IndexerError> {
+    pub fn apply_tx(&self, tx: &FeedTx) -> Result<ApplyStats, IndexerError> {
         if tx.namespace != self.config.namespace {
             return Err(IndexerError::WrongNamespace {
                 expected: self.config.namespace.clone(),
@@ -170,7 +170,7 @@ impl Indexer {
 }
 
 /// The writes of a committed transaction.
-pub(crate) fn tx_writes(tx: &CommittedTx) -> Vec<Write> {
+pub(crate) fn tx_writes(tx: &FeedTx) -> Vec<Write> {
     tx.entries
         .iter()
         .enumerate()

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use fastdata_client::{FastDataRead, KvEntry, Order, ScanLimit};
 use futures::StreamExt;
-use nearly_sandbox::Clock;
+use nearly_core::Clock;
 
 use crate::error::IndexerError;
 use crate::graph::Mode;
@@ -161,13 +161,16 @@ async fn pull(
             .map(|e| e.predecessor_id.clone())
             .collect()
     };
+    // Built eagerly (a lazy `map` over borrowed accounts defeats the `Send` proof of callers).
+    let reads: Vec<_> = need_history
+        .iter()
+        .map(|account| source.history(account, "profile", Order::Ascending, ScanLimit::at_most(1)))
+        .collect();
     let firsts: Vec<Result<fastdata_client::Scan, fastdata_client::FastDataError>> =
-        futures::stream::iter(need_history.iter().map(|account| {
-            source.history(account, "profile", Order::Ascending, ScanLimit::at_most(1))
-        }))
-        .buffer_unordered(HISTORY_CONCURRENCY)
-        .collect()
-        .await;
+        futures::stream::iter(reads)
+            .buffer_unordered(HISTORY_CONCURRENCY)
+            .collect()
+            .await;
     for first in firsts {
         // A one-row read of the first write: `Bound` only says more writes followed it.
         rows.extend(first?.entries);

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use fastdata_client::{HttpConfig, HttpFastData, RetryPolicy};
 use indexer::{Indexer, IndexerConfig, IndexerError, ListQuery, pull_loop, sync_once};
-use nearly_sandbox::ledger::ManualClock;
+use nearly_core::ManualClock;
 use serde_json::{Value, json};
 use tokio::sync::Notify;
 use wiremock::matchers::{any, body_json, method, path};

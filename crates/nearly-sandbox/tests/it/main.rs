@@ -7,5 +7,10 @@
 mod contract;
 mod durability;
 mod follow;
+// The indexer fed by the ledger (the sandbox implements the indexer's feed trait).
+mod indexer_helpers;
+mod indexer_pull;
+mod indexer_push;
+mod indexer_write_through;
 mod router;
 mod support;

@@ -6,7 +6,7 @@ use std::time::Duration;
 use indexer::{Indexer, IndexerConfig, follow_ledger, rebuild_from_ledger};
 use serde_json::json;
 
-use crate::helpers::{NS, TempLedger};
+use crate::indexer_helpers::{NS, TempLedger};
 
 /// Waits (yielding, never sleeping) until the index reaches `height`.
 async fn until_height(ix: &Indexer, height: u64) {
@@ -62,9 +62,13 @@ async fn follow_ledger_applies_live_commits_and_stops_on_shutdown() {
     t.commit("alice.near", json!({"profile": {"name": "Alice"}}));
     let ix = Arc::new(Indexer::new(IndexerConfig::new(NS)));
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(follow_ledger(ix.clone(), t.ledger.clone(), async {
-        let _ = stopped.await;
-    }));
+    let task = tokio::spawn(follow_ledger(
+        ix.clone(),
+        Arc::new(t.ledger.clone()),
+        async {
+            let _ = stopped.await;
+        },
+    ));
     until_height(&ix, 1).await;
     let h = t.commit(
         "bob.near",
@@ -78,7 +82,10 @@ async fn follow_ledger_applies_live_commits_and_stops_on_shutdown() {
         assert_eq!(f.followers[0].reason.as_deref(), Some("hi"));
         assert_eq!(f.followers[0].at_height, h);
         // Time is block time: the ledger's clock, floored to seconds.
-        assert_eq!(f.followers[0].at, crate::helpers::T0 / 1_000_000_000 + 2);
+        assert_eq!(
+            f.followers[0].at,
+            crate::indexer_helpers::T0 / 1_000_000_000 + 2
+        );
     }
     stop.send(()).unwrap();
     task.await.unwrap().unwrap();
