@@ -6,6 +6,9 @@ pub enum IndexerError {
     /// Reading a transaction feed (the sandbox ledger) failed, or it closed.
     #[error("feed: {0}")]
     Feed(String),
+    /// A snapshot could not be written, or was rejected on load (the reason says why).
+    #[error("snapshot: {0}")]
+    Snapshot(String),
     /// Reading FastData failed.
     #[error("fastdata: {0}")]
     FastData(#[from] fastdata_client::FastDataError),

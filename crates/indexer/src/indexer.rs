@@ -81,6 +81,15 @@ impl Indexer {
         }
     }
 
+    /// An index over an already built graph (a loaded snapshot).
+    pub(crate) fn from_graph(config: IndexerConfig, graph: Graph) -> Self {
+        Self {
+            config,
+            graph: RwLock::new(graph),
+            sync: RwLock::new(SyncStatus::default()),
+        }
+    }
+
     /// The configuration.
     #[must_use]
     pub fn config(&self) -> &IndexerConfig {

@@ -72,6 +72,7 @@ mod indexer;
 mod pull;
 mod push;
 mod query;
+mod snapshot;
 mod types;
 
 pub use error::IndexerError;
@@ -81,6 +82,7 @@ pub use indexer::{Indexer, IndexerConfig};
 pub use pull::{SyncReport, SyncStatus, pull_loop, sync_once};
 pub use push::{follow_ledger, rebuild_from_ledger};
 pub use query::ListQuery;
+pub use snapshot::{SNAPSHOT_FORMAT, SnapshotInfo, load_or_empty, load_snapshot, write_snapshot};
 pub use types::{
     Activity, ActivityEntry, Agent, AgentPage, AgentSummary, ApplyStats, CapabilityCount,
     Direction, DiscoverEntry, EdgeDirection, EdgeEntry, Edges, EndorserEntry, Endorsers, Endorsing,

@@ -7,3 +7,4 @@
 mod helpers;
 mod model;
 mod pull_http;
+mod snapshot;
