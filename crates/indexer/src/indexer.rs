@@ -67,6 +67,8 @@ pub struct Indexer {
     config: IndexerConfig,
     graph: RwLock<Graph>,
     pub(crate) sync: RwLock<SyncStatus>,
+    /// The confirmed height, published after every apply (waiters are notified, never poll).
+    height: tokio::sync::watch::Sender<u64>,
 }
 
 impl Indexer {
@@ -74,20 +76,35 @@ impl Indexer {
     #[must_use]
     pub fn new(config: IndexerConfig) -> Self {
         let graph = Graph::new(config.admin.clone());
-        Self {
-            config,
-            graph: RwLock::new(graph),
-            sync: RwLock::new(SyncStatus::default()),
-        }
+        Self::from_graph(config, graph)
     }
 
     /// An index over an already built graph (a loaded snapshot).
     pub(crate) fn from_graph(config: IndexerConfig, graph: Graph) -> Self {
+        let (height, _) = tokio::sync::watch::channel(graph.height());
         Self {
             config,
             graph: RwLock::new(graph),
             sync: RwLock::new(SyncStatus::default()),
+            height,
         }
+    }
+
+    /// A receiver of the confirmed height, updated after every apply: wait for a height with
+    /// `wait_for(|h| *h >= target)` instead of polling.
+    #[must_use]
+    pub fn subscribe_height(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.height.subscribe()
+    }
+
+    /// Publishes the current height to [`Indexer::subscribe_height`] receivers.
+    pub(crate) fn publish_height(&self) {
+        let now = self.height();
+        self.height.send_if_modified(|h| {
+            let changed = *h != now;
+            *h = now;
+            changed
+        });
     }
 
     /// The configuration.
@@ -114,7 +131,9 @@ impl Indexer {
 
     /// Applies writes as one atomic step (confirmed block data).
     pub fn apply_writes(&self, writes: &[Write]) -> ApplyStats {
-        self.write().apply_all(writes, Mode::Confirmed)
+        let stats = self.write().apply_all(writes, Mode::Confirmed);
+        self.publish_height();
+        stats
     }
 
     /// Applies one committed ledger transaction atomically. Entry `i` gets version
@@ -207,7 +226,10 @@ pub(crate) fn entry_write(e: &KvEntry) -> Write {
 impl Indexer {
     /// Records that the source has reached `height` (a transaction of another namespace).
     pub(crate) fn note_height(&self, height: u64) {
-        let mut graph = self.write();
-        graph.high_water = graph.high_water.max(height);
+        {
+            let mut graph = self.write();
+            graph.high_water = graph.high_water.max(height);
+        }
+        self.publish_height();
     }
 }

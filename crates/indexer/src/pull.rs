@@ -193,6 +193,7 @@ async fn pull(
     for chunk in rows.chunks(PULL_CHUNK) {
         let writes: Vec<Write> = chunk.iter().map(entry_write).collect();
         report.stats.add(indexer.write().apply_all(&writes, mode));
+        indexer.publish_height();
     }
     if report.incomplete_scans > 0 {
         // Absence proves nothing after a short scan: keep every indexed key.
@@ -226,8 +227,9 @@ async fn pull(
 }
 
 /// Pulls once at start, then every `interval`, until `shutdown` resolves. Failures are recorded
-/// in [`SyncStatus`] and retried at the next tick. Time comes from `clock`; the wait between
-/// pulls is tokio's timer (pausable in tests).
+/// in [`SyncStatus`] and retried with capped exponential backoff (1 s, 2 s, 4 s, ... up to
+/// `interval`), so a server started during an upstream incident catches up by itself soon after
+/// it ends. Time comes from `clock`; the waits are tokio's timer (pausable in tests).
 pub async fn pull_loop(
     indexer: Arc<Indexer>,
     source: Arc<dyn FastDataRead>,
@@ -236,12 +238,25 @@ pub async fn pull_loop(
     shutdown: impl Future<Output = ()> + Send,
 ) {
     let mut shutdown = std::pin::pin!(shutdown);
+    let mut failures: u32 = 0;
     loop {
         // The error is recorded in the status by sync_once.
-        let _ = sync_once(&indexer, source.as_ref(), clock.now_ns()).await;
+        let wait = match sync_once(&indexer, source.as_ref(), clock.now_ns()).await {
+            Ok(_) => {
+                failures = 0;
+                interval
+            }
+            Err(_) => {
+                let backoff = Duration::from_secs(1)
+                    .checked_mul(2u32.saturating_pow(failures))
+                    .unwrap_or(interval);
+                failures = failures.saturating_add(1);
+                backoff.min(interval)
+            }
+        };
         tokio::select! {
             () = &mut shutdown => return,
-            () = tokio::time::sleep(interval) => {}
+            () = tokio::time::sleep(wait) => {}
         }
     }
 }
