@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use nearly_server::{Config, Mode, Server};
-use tokio::sync::Notify;
 use serde_json::{Value, json};
+use tokio::sync::Notify;
 use wiremock::matchers::{body_partial_json, method, path, path_regex};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -195,7 +195,11 @@ async fn a_failing_fastdata_does_not_stop_the_start_and_the_index_catches_up_by_
         outage.hit.notified().await;
     }
     let (status, body) = get_json(&http, &health).await;
-    assert_eq!((status, &body["data"]["agent_count"]), (200, &json!(0)), "{body}");
+    assert_eq!(
+        (status, &body["data"]["agent_count"]),
+        (200, &json!(0)),
+        "{body}"
+    );
     // FastData recovers: the pull loop's retry catches up without a restart.
     outage.failing.store(false, Ordering::SeqCst);
     until_height(&server, 12).await;

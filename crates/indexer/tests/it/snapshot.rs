@@ -217,3 +217,94 @@ fn a_snapshot_is_skipped_while_a_write_through_is_pending() {
     assert_eq!(write_snapshot(&ix, &dir.path().join("s")).unwrap(), None);
     assert!(!dir.path().join("s").exists());
 }
+
+/// A big-enough index (so a write takes a while) in one of two states.
+fn crash_state(variant: u64) -> Indexer {
+    let ix = Indexer::new(config());
+    let mut writes = Vec::new();
+    for i in 0..2_000u64 {
+        let who = format!("agent{i}.near");
+        writes.push(Write {
+            predecessor: who.clone(),
+            key: "profile".into(),
+            value: Some(json!({"name": format!("Agent {i} v{variant}")})),
+            version: Version::new(1 + i, 0),
+            block_timestamp_ns: (1 + i) * 1_000_000_000,
+        });
+        for d in 1..=5 {
+            writes.push(Write {
+                predecessor: who.clone(),
+                key: format!("graph/follow/agent{}.near", (i + d) % 2_000),
+                value: Some(json!({"reason": "r"})),
+                version: Version::new(10_000 + i, u32::try_from(d).unwrap()),
+                block_timestamp_ns: 10_000_000_000_000,
+            });
+        }
+    }
+    ix.apply_writes(&writes);
+    if variant == 1 {
+        ix.apply_writes(&[Write {
+            predecessor: "agent0.near".into(),
+            key: "profile".into(),
+            value: Some(json!({"name": "changed"})),
+            version: Version::new(20_000, 0),
+            block_timestamp_ns: 20_000_000_000_000,
+        }]);
+    }
+    ix
+}
+
+const CHILD_DIR: &str = "NEARLY_SNAPSHOT_CRASH_CHILD_DIR";
+
+/// One test, two roles: run normally it spawns this test binary again as a child that writes
+/// snapshots of two alternating states in a loop, kills it (SIGKILL) at an arbitrary moment
+/// once it has written a few, and checks the snapshot on disk is one of the two states, whole.
+#[test]
+fn a_snapshot_writer_killed_mid_write_leaves_a_whole_snapshot() {
+    use std::io::{BufRead, BufReader, Write as _};
+    if let Some(dir) = std::env::var_os(CHILD_DIR) {
+        let path = Path::new(&dir).join("index.snapshot");
+        let states = [crash_state(0), crash_state(1)];
+        let mut out = std::io::stdout();
+        for n in 0u64.. {
+            write_snapshot(&states[(n % 2) as usize], &path)
+                .unwrap()
+                .unwrap();
+            writeln!(out, "wrote {n}").unwrap();
+            out.flush().unwrap();
+        }
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "snapshot::a_snapshot_writer_killed_mid_write_leaves_a_whole_snapshot",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CHILD_DIR, dir.path())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    // Block on the child's reports (no sleeping): kill it while it writes the fourth.
+    let mut wrote = 0;
+    while wrote < 3 {
+        let line = lines.next().expect("the child reports").unwrap();
+        if line.starts_with("wrote ") {
+            wrote += 1;
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let (loaded, _) = load_snapshot(config(), &dir.path().join("index.snapshot"))
+        .expect("the snapshot on disk is whole");
+    let got = every_query(&loaded.read());
+    let a = every_query(&crash_state(0).read());
+    let b = every_query(&crash_state(1).read());
+    assert!(
+        got == a || got == b,
+        "the snapshot is one of the written states"
+    );
+}
