@@ -283,6 +283,7 @@ async fn start_sandbox(
         }
         let stats = indexer::rebuild_from_ledger(&index, &ledger)?;
         let elapsed = started.elapsed();
+        index.mark_caught_up(SystemClock.now_ns());
         if stats.applied + stats.stale + stats.ignored >= CATCH_UP_SNAPSHOT_ENTRIES {
             snapshot_now(&index, &snapshot_path);
         }

@@ -69,6 +69,8 @@ pub struct Indexer {
     pub(crate) sync: RwLock<SyncStatus>,
     /// The confirmed height, published after every apply (waiters are notified, never poll).
     height: tokio::sync::watch::Sender<u64>,
+    /// Set once the index has caught up with its source.
+    pub(crate) caught_up: std::sync::atomic::AtomicBool,
 }
 
 impl Indexer {
@@ -87,6 +89,7 @@ impl Indexer {
             graph: RwLock::new(graph),
             sync: RwLock::new(SyncStatus::default()),
             height,
+            caught_up: std::sync::atomic::AtomicBool::new(false),
         }
     }
 

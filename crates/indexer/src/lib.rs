@@ -68,6 +68,7 @@
 mod error;
 mod feed;
 mod graph;
+mod health;
 mod indexer;
 mod pull;
 mod push;
@@ -78,6 +79,7 @@ mod types;
 pub use error::IndexerError;
 pub use feed::{FeedTx, TxFeed, TxSubscription};
 pub use graph::Graph;
+pub use health::{Health, HealthConfig, HealthState};
 pub use indexer::{Indexer, IndexerConfig};
 pub use pull::{SyncReport, SyncStatus, pull_loop, sync_once};
 pub use push::{follow_ledger, rebuild_from_ledger};

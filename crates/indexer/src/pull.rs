@@ -38,6 +38,8 @@ pub struct SyncStatus {
     pub height: u64,
     /// Scans that ended early, over every pull since start (each one skipped a removal pass).
     pub incomplete_scans: u64,
+    /// When the current run of failed updates began; `None` after a success.
+    pub failing_since_ns: Option<u64>,
 }
 
 impl SyncStatus {
@@ -72,7 +74,7 @@ impl Indexer {
             .clone()
     }
 
-    fn set_sync(&self, f: impl FnOnce(&mut SyncStatus)) {
+    pub(crate) fn set_sync(&self, f: impl FnOnce(&mut SyncStatus)) {
         f(&mut self.sync.write().unwrap_or_else(PoisonError::into_inner));
     }
 }
@@ -101,20 +103,27 @@ pub async fn sync_once(
     indexer.set_sync(|s| s.last_attempt_ns = Some(now_ns));
     let result = pull(indexer, source, now_ns).await;
     match &result {
-        Ok(report) => indexer.set_sync(|s| {
-            s.last_success_ns = Some(now_ns);
-            s.last_error = None;
-            s.rows = report.rows;
-            s.removed = report.removed;
-            s.height = indexer.height();
-            s.incomplete_scans = s
-                .incomplete_scans
-                .saturating_add(u64::try_from(report.incomplete_scans).unwrap_or(u64::MAX));
-        }),
+        Ok(report) => {
+            indexer.set_sync(|s| {
+                s.last_success_ns = Some(now_ns);
+                s.last_error = None;
+                s.failing_since_ns = None;
+                s.rows = report.rows;
+                s.removed = report.removed;
+                s.height = indexer.height();
+                s.incomplete_scans = s
+                    .incomplete_scans
+                    .saturating_add(u64::try_from(report.incomplete_scans).unwrap_or(u64::MAX));
+            });
+            indexer.mark_caught_up(now_ns);
+        }
         Err(e) => {
             let message = e.to_string();
             tracing::warn!(error = %message, "pull sync failed");
-            indexer.set_sync(|s| s.last_error = Some(message));
+            indexer.set_sync(|s| {
+                s.failing_since_ns.get_or_insert(now_ns);
+                s.last_error = Some(message);
+            });
         }
     }
     result

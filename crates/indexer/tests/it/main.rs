@@ -4,6 +4,7 @@
 // Test helpers outside #[test] functions: a panic there is a failed test, which is what we want.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod health;
 mod helpers;
 mod model;
 mod pull_http;
