@@ -17,6 +17,8 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATA_DIR: &str = "./nearly-data";
 /// The default `--pull-interval-secs` (production mode only).
 pub const DEFAULT_PULL_INTERVAL_SECS: u64 = 30;
+/// Default seconds between index snapshots.
+pub const DEFAULT_SNAPSHOT_INTERVAL_SECS: u64 = 300;
 /// The default `--log-filter` (`RUST_LOG` syntax).
 pub const DEFAULT_LOG_FILTER: &str = "info";
 
@@ -159,6 +161,11 @@ pub struct Config {
     #[arg(long, env = "NEARLY_PULL_INTERVAL_SECS", default_value_t = DEFAULT_PULL_INTERVAL_SECS)]
     pub pull_interval_secs: u64,
 
+    /// Seconds between index snapshots (`index.snapshot` in the data dir); 0 writes them only
+    /// after a large catch-up and at graceful shutdown.
+    #[arg(long, env = "NEARLY_SNAPSHOT_INTERVAL_SECS", default_value_t = DEFAULT_SNAPSHOT_INTERVAL_SECS)]
+    pub snapshot_interval_secs: u64,
+
     /// Take per-IP rate-limit addresses from the last `X-Forwarded-For` hop. Only behind a
     /// proxy you run, which appends it.
     #[arg(
@@ -213,6 +220,7 @@ impl Config {
             log_format: LogFormat::Pretty,
             log_filter: "off".to_owned(),
             pull_interval_secs: DEFAULT_PULL_INTERVAL_SECS,
+            snapshot_interval_secs: DEFAULT_SNAPSHOT_INTERVAL_SECS,
             trust_forwarded_for: false,
             redis_url: None,
             redis_prefix: nearly_redis::DEFAULT_PREFIX.to_owned(),

@@ -39,8 +39,8 @@ mod telemetry;
 
 pub use config::{
     Config, DEFAULT_DATA_DIR, DEFAULT_LISTEN, DEFAULT_LOG_FILTER, DEFAULT_PULL_INTERVAL_SECS,
-    LogFormat, Mode, Secret,
+    DEFAULT_SNAPSHOT_INTERVAL_SECS, LogFormat, Mode, Secret,
 };
 pub use error::ServerError;
-pub use server::{LEDGER_FILE, Server};
+pub use server::{LEDGER_FILE, SNAPSHOT_FILE, Server};
 pub use telemetry::{init_tracing, subscriber};

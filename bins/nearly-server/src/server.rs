@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 use api_http::{ApiConfig, AppState, MarketClient, NearFmClient, OpenAiCompatible};
 use fastdata_client::{FastDataRead, HttpFastData};
 use indexer::{ApplyStats, Indexer, IndexerConfig, IndexerError};
-use nearly_sandbox::{Clock, Ledger, SystemClock};
+use nearly_core::{Clock, SystemClock};
+use nearly_sandbox::Ledger;
 use nep413::AccessKeys;
 use nep413::rpc::RpcAccessKeys;
 use outlayer_client::{Custody, HttpOutLayer};
@@ -25,6 +26,10 @@ use crate::telemetry;
 
 /// The sandbox ledger's file inside the data dir.
 pub const LEDGER_FILE: &str = "ledger.redb";
+/// The index snapshot's file inside the data dir.
+pub const SNAPSHOT_FILE: &str = "index.snapshot";
+/// A start-up catch-up of at least this many entries is followed by a snapshot at once.
+const CATCH_UP_SNAPSHOT_ENTRIES: usize = 10_000;
 
 /// A background task that keeps the index current, stopped by [`Server::shutdown`].
 struct Background {
@@ -43,6 +48,9 @@ pub struct Server {
     background: Vec<Background>,
     /// The sandbox ledger, released last on shutdown.
     ledger: Option<Ledger>,
+    /// The index, snapshotted at shutdown.
+    index: Arc<Indexer>,
+    snapshot_path: PathBuf,
 }
 
 impl std::fmt::Debug for Server {
@@ -56,6 +64,8 @@ impl std::fmt::Debug for Server {
 
 /// What the mode-specific half of start-up hands back.
 struct Backend {
+    /// The index: from the snapshot (plus the ledger tail in the sandbox), or empty.
+    index: Arc<Indexer>,
     custody: Arc<dyn Custody>,
     /// The sandbox's wire-compatible FastData and custody routers (sandbox mode only).
     sandbox_routes: Option<(Ledger, LocalCustody)>,
@@ -87,15 +97,22 @@ impl Server {
         let http_client = reqwest::Client::builder()
             .build()
             .map_err(|e| client_error("http")(e.to_string()))?;
-        let index = Arc::new(Indexer::new(indexer_config(&config)));
         let (stop, _) = watch::channel(false);
+        let snapshot_path = config.data_dir.join(SNAPSHOT_FILE);
         let backend = match mode {
-            Mode::Sandbox => start_sandbox(&config, &index, &stop).await?,
-            Mode::Production => start_production(&config, &index, &stop).await?,
+            Mode::Sandbox => start_sandbox(&config, &snapshot_path, &stop).await?,
+            Mode::Production => start_production(&config, &snapshot_path, &stop).await?,
         };
+        let index = backend.index.clone();
+        let snapshotter = spawn_snapshotter(
+            index.clone(),
+            snapshot_path.clone(),
+            Duration::from_secs(config.snapshot_interval_secs),
+            stop.subscribe(),
+        );
 
         let state = AppState::new(backend.custody)
-            .with_index(index)
+            .with_index(index.clone())
             .with_access_keys(access_keys(&config, &http_client))
             .with_config(ApiConfig {
                 trust_forwarded_for: config.trust_forwarded_for,
@@ -174,14 +191,21 @@ impl Server {
             mode,
             stop,
             http,
-            background: vec![backend.background],
+            background: vec![backend.background, snapshotter],
             ledger,
+            index,
+            snapshot_path,
         })
     }
 
     /// The address the server listens on (the real port when configured with port 0).
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// The index the server answers from (for waiting on its height in tests and tools).
+    pub fn index(&self) -> Arc<Indexer> {
+        self.index.clone()
     }
 
     /// "http://{local_addr}"
@@ -218,37 +242,71 @@ impl Server {
             };
             first_error = first_error.or(outcome);
         }
+        // The index no longer changes: the shutdown snapshot makes the next start fast.
+        let (index, path) = (self.index.clone(), self.snapshot_path.clone());
+        match tokio::task::spawn_blocking(move || indexer::write_snapshot(&index, &path)).await {
+            Ok(Ok(Some(info))) => tracing::info!(
+                height = info.height,
+                entries = info.entries,
+                bytes = info.bytes,
+                "index snapshot written"
+            ),
+            Ok(Ok(None)) => tracing::info!("write-through entries pending; no shutdown snapshot"),
+            Ok(Err(e)) => tracing::warn!(error = %e, "shutdown snapshot failed"),
+            Err(e) => tracing::warn!(error = %e, "shutdown snapshot task failed"),
+        }
         drop(self.ledger);
         tracing::info!("stopped");
         first_error.map_or(Ok(()), Err)
     }
 }
 
-/// Sandbox: the durable ledger and local custody in the data dir, the index rebuilt from the
-/// ledger and then pushed every commit.
+/// Sandbox: the durable ledger and local custody in the data dir; the index from its snapshot
+/// plus the ledger tail (or rebuilt from the whole ledger), then pushed every commit.
 async fn start_sandbox(
     config: &Config,
-    index: &Arc<Indexer>,
+    snapshot_path: &Path,
     stop: &watch::Sender<bool>,
 ) -> Result<Backend, ServerError> {
     let dir = config.data_dir.clone();
-    let rebuild_index = index.clone();
-    let (ledger, custody, stats, elapsed) = tokio::task::spawn_blocking(move || {
+    let index_config = indexer_config(config);
+    let snapshot_path = snapshot_path.to_path_buf();
+    let (ledger, custody, index, stats, elapsed) = tokio::task::spawn_blocking(move || {
         let (ledger, custody) = open_sandbox(&dir)?;
         let started = Instant::now();
-        let stats = indexer::rebuild_from_ledger(&rebuild_index, &ledger)?;
-        Ok::<_, ServerError>((ledger, custody, stats, started.elapsed()))
+        let (mut index, info) = indexer::load_or_empty(index_config.clone(), &snapshot_path);
+        let head = ledger.head().block_height;
+        if info.is_some_and(|i| i.height > head) {
+            tracing::warn!(
+                snapshot_height = index.height(),
+                ledger_height = head,
+                "index snapshot is ahead of the ledger (another ledger?); full rebuild"
+            );
+            index = Indexer::new(index_config);
+        }
+        let stats = indexer::rebuild_from_ledger(&index, &ledger)?;
+        let elapsed = started.elapsed();
+        index.mark_caught_up(SystemClock.now_ns());
+        if stats.applied + stats.stale + stats.ignored >= CATCH_UP_SNAPSHOT_ENTRIES {
+            snapshot_now(&index, &snapshot_path);
+        }
+        Ok::<_, ServerError>((ledger, custody, Arc::new(index), stats, elapsed))
     })
     .await
     .map_err(join_error("open the sandbox"))??;
-    log_rebuild(&ledger, index, stats, elapsed);
+    log_rebuild(&ledger, &index, stats, elapsed);
 
     let follower = tokio::spawn(log_failure(
         "ledger follower",
-        indexer::follow_ledger(index.clone(), ledger.clone(), stopped(stop.subscribe())),
+        indexer::follow_ledger(
+            index.clone(),
+            Arc::new(ledger.clone()),
+            stopped(stop.subscribe()),
+        ),
     ));
     let custody_dyn: Arc<dyn Custody> = Arc::new(custody.clone());
     Ok(Backend {
+        index,
         custody: custody_dyn,
         sandbox_routes: Some((ledger, custody)),
         background: Background {
@@ -256,6 +314,49 @@ async fn start_sandbox(
             handle: follower,
         },
     })
+}
+
+/// Writes a snapshot now (blocking), logging the outcome.
+fn snapshot_now(index: &Indexer, path: &Path) {
+    match indexer::write_snapshot(index, path) {
+        Ok(Some(info)) => tracing::info!(
+            height = info.height,
+            entries = info.entries,
+            bytes = info.bytes,
+            "index snapshot written"
+        ),
+        Ok(None) => tracing::debug!("write-through entries pending; snapshot skipped"),
+        Err(e) => tracing::warn!(error = %e, "index snapshot failed; the previous one stays"),
+    }
+}
+
+/// Snapshots the index every `interval` (never when it is zero) until stopped.
+fn spawn_snapshotter(
+    index: Arc<Indexer>,
+    path: PathBuf,
+    interval: Duration,
+    mut stop: watch::Receiver<bool>,
+) -> Background {
+    let handle = tokio::spawn(async move {
+        if interval.is_zero() {
+            let _ = stop.wait_for(|stop| *stop).await;
+            return Ok(());
+        }
+        loop {
+            tokio::select! {
+                _ = stop.wait_for(|stop| *stop) => return Ok(()),
+                () = tokio::time::sleep(interval) => {}
+            }
+            let (index, path) = (index.clone(), path.clone());
+            if let Err(e) = tokio::task::spawn_blocking(move || snapshot_now(&index, &path)).await {
+                tracing::warn!(error = %e, "snapshot task failed");
+            }
+        }
+    });
+    Background {
+        name: "snapshotter",
+        handle,
+    }
 }
 
 /// Opens the ledger and custody store in `dir` (blocking).
@@ -292,11 +393,13 @@ fn log_rebuild(ledger: &Ledger, index: &Indexer, stats: ApplyStats, elapsed: Dur
     );
 }
 
-/// Production: FastData reads and OutLayer custody over HTTP; one sync before serving, then a
-/// re-scan every pull interval.
+/// Production: FastData reads and OutLayer custody over HTTP; the index from its snapshot (or
+/// empty), serving at once while the pull loop syncs in the background (first pull at start,
+/// retried with backoff while FastData fails, then every pull interval). Start-up never waits
+/// for FastData, so a restart during an upstream incident still serves what the index has.
 async fn start_production(
     config: &Config,
-    index: &Arc<Indexer>,
+    snapshot_path: &Path,
     stop: &watch::Sender<bool>,
 ) -> Result<Backend, ServerError> {
     let (Some(fastdata_url), Some(custody_url)) = (&config.fastdata_url, &config.custody_url)
@@ -314,32 +417,27 @@ async fn start_production(
     let custody = HttpOutLayer::new(custody_url.as_str(), outlayer_client::HttpConfig::default())
         .map_err(|e| client_error("custody")(e.to_string()))?;
 
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let started = Instant::now();
-    let report = indexer::sync_once(index, &fastdata, clock.now_ns()).await?;
-    tracing::info!(
-        rows = report.rows,
-        applied = report.stats.applied,
-        agents = index.read().agent_count(),
-        elapsed_ms = started.elapsed().as_millis(),
-        "index bootstrapped from FastData"
-    );
+    let index_config = indexer_config(config);
+    let path = snapshot_path.to_path_buf();
+    let (index, _) =
+        tokio::task::spawn_blocking(move || indexer::load_or_empty(index_config, &path))
+            .await
+            .map_err(join_error("load the index snapshot"))?;
+    let index = Arc::new(index);
 
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let interval = config.pull_interval();
     let source: Arc<dyn FastDataRead> = Arc::new(fastdata);
-    let loop_index = index.clone();
-    let mut wait = stop.subscribe();
-    let until_stop = stopped(stop.subscribe());
-    let puller = tokio::spawn(async move {
-        // The first pull happened above; the loop's own first pull waits one interval.
-        tokio::select! {
-            () = tokio::time::sleep(interval) => {}
-            _ = wait.wait_for(|stop| *stop) => return Ok(()),
+    let puller = tokio::spawn({
+        let index = index.clone();
+        let until_stop = stopped(stop.subscribe());
+        async move {
+            indexer::pull_loop(index, source, clock, interval, until_stop).await;
+            Ok(())
         }
-        indexer::pull_loop(loop_index, source, clock, interval, until_stop).await;
-        Ok(())
     });
     Ok(Backend {
+        index,
         custody: Arc::new(custody),
         sandbox_routes: None,
         background: Background {

@@ -42,6 +42,7 @@ pub mod hygiene;
 mod mutate;
 pub mod openapi;
 pub mod platforms;
+pub mod probes;
 pub mod rate_limit;
 mod routes;
 pub mod state;
@@ -77,6 +78,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .route("/skill.md", get(routes::skill_md))
+        .merge(probes::routes())
         .fallback(hygiene::not_found)
         .method_not_allowed_fallback(hygiene::method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -1037,7 +1037,7 @@ fn schemas() -> Value {
             ("status", json!({"const": "ok"})),
             ("version", string()),
             ("agent_count", integer()),
-            ("index", object(&["state"], vec![("state", string()), ("agent_count", integer()), ("height", integer())])),
+            ("index", crate::probes::index_schema()),
         ]),
         "PlatformList": object(&["platforms"], vec![("platforms", array_of(object(
             &["id", "displayName", "description", "requiresWalletKey"],

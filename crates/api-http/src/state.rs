@@ -22,14 +22,19 @@ use crate::rate_limit::{InMemoryRateLimiter, RateLimiter};
 /// The state of the graph index as `GET /health` reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct IndexStatus {
-    /// `"not_started"`, `"catching_up"` or `"ready"` (the indexer decides).
+    /// `"starting"`, `"catching_up"`, `"ready"` or `"degraded"` (the indexer decides).
     pub state: String,
+    /// Whether the index has caught up with its source (readiness: `GET /ready`).
+    pub ready: bool,
     /// Agents with a profile, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub agent_count: Option<u64>,
     /// The last indexed block height, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub height: Option<u64>,
+    /// The indexer's full health (source head, lag, last success and error, incomplete scans).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<crate::probes::IndexDetail>,
 }
 
 /// Reports the index's status to `GET /health`.
@@ -53,19 +58,14 @@ impl ProfileLookup for IndexProfiles {
     }
 }
 
-/// [`HealthProbe`] over the index: `ready` once the first sync or rebuild finished.
+/// [`HealthProbe`] over the index: [`indexer::Indexer::health`] at the system time.
 #[derive(Debug, Clone)]
 pub struct IndexHealth(pub Arc<Indexer>);
 
 #[async_trait]
 impl HealthProbe for IndexHealth {
     async fn index_status(&self) -> IndexStatus {
-        let graph = self.0.read();
-        IndexStatus {
-            state: "ready".into(),
-            agent_count: Some(u64::try_from(graph.agent_count()).unwrap_or(u64::MAX)),
-            height: Some(graph.height()),
-        }
+        crate::probes::index_status(&self.0)
     }
 }
 

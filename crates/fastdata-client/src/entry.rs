@@ -124,17 +124,72 @@ impl KvEntry {
     }
 }
 
-/// The result of a paged read: every row up to the caller's bound, and whether more existed.
+/// Why a paged read stopped.
+///
+/// Only [`ScanEnd::Exhausted`] means the rows are everything the server had: a consumer that
+/// infers deletions from absence (an indexer's removal pass) must do so only then. A server error
+/// in the middle of a read is not a `ScanEnd`: the read fails with the error and returns no rows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum ScanEnd {
+    /// The server said there were no more rows: the scan is complete.
+    #[default]
+    Exhausted,
+    /// The caller's [`ScanLimit`] stopped the read while the server still had rows.
+    Bound,
+    /// The server answered the same page again (same rows, or the token it was sent): the read
+    /// stopped instead of looping, and rows after that page (if any) were not seen.
+    RepeatedPage,
+    /// The server handed out a page token it had handed out before: the read stopped instead of
+    /// looping, and rows after that point (if any) were not seen.
+    TokenCycle,
+}
+
+impl ScanEnd {
+    /// A short stable name for logs and metrics (`exhausted`, `bound`, `repeated_page`,
+    /// `token_cycle`).
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Exhausted => "exhausted",
+            Self::Bound => "bound",
+            Self::RepeatedPage => "repeated_page",
+            Self::TokenCycle => "token_cycle",
+        }
+    }
+}
+
+/// The result of a paged read: every row up to where it stopped, and why it stopped.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Scan {
     /// Rows in the endpoint's order across all pages; the index is the row's position.
     pub entries: Vec<KvEntry>,
-    /// `true` iff the caller's [`ScanLimit`] stopped the read while the server still had rows.
-    /// Never set silently: with [`ScanLimit::UNBOUNDED`] it is always `false`.
-    pub truncated: bool,
+    /// Why the read stopped. Never hidden: with [`ScanLimit::UNBOUNDED`] and a well-behaved
+    /// server it is always [`ScanEnd::Exhausted`].
+    pub end: ScanEnd,
 }
 
 impl Scan {
+    /// A complete scan of `entries` ([`ScanEnd::Exhausted`]).
+    #[must_use]
+    pub fn complete(entries: Vec<KvEntry>) -> Self {
+        Self {
+            entries,
+            end: ScanEnd::Exhausted,
+        }
+    }
+
+    /// Whether the rows are everything the server had ([`ScanEnd::Exhausted`]).
+    #[must_use]
+    pub fn is_complete(&self) -> bool {
+        self.end == ScanEnd::Exhausted
+    }
+
+    /// Whether the caller's [`ScanLimit`] stopped the read while the server still had rows.
+    #[must_use]
+    pub fn truncated(&self) -> bool {
+        self.end == ScanEnd::Bound
+    }
+
     /// Only the rows that hold a value (deletions dropped), with their positions preserved
     /// in iteration order.
     pub fn live(&self) -> impl Iterator<Item = &KvEntry> {
@@ -145,7 +200,7 @@ impl Scan {
 /// A caller-chosen bound on how many rows a paged read collects.
 ///
 /// Paging otherwise follows `page_token` to exhaustion; there is no hidden cap. When the bound
-/// stops a read that had more rows, the [`Scan`] says so with `truncated: true`.
+/// stops a read that had more rows, the [`Scan`] says so with [`ScanEnd::Bound`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ScanLimit {
     /// The most rows to return; `None` reads everything.
@@ -156,7 +211,7 @@ impl ScanLimit {
     /// Read every page.
     pub const UNBOUNDED: Self = Self { max_entries: None };
 
-    /// Stop after `max_entries` rows (and report `truncated` if more existed).
+    /// Stop after `max_entries` rows (and report [`ScanEnd::Bound`] if more existed).
     #[must_use]
     pub const fn at_most(max_entries: usize) -> Self {
         Self {
@@ -217,8 +272,9 @@ mod tests {
                 KvEntry::from_wire(wire("1")).unwrap(),
                 KvEntry::from_wire(wire("null")).unwrap(),
             ],
-            truncated: false,
+            end: ScanEnd::Exhausted,
         };
         assert_eq!(scan.live().count(), 1);
+        assert!(scan.is_complete());
     }
 }

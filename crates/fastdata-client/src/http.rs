@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use url::Url;
 
-use crate::entry::{KvEntry, Order, Scan, ScanLimit};
+use crate::entry::{KvEntry, Order, Scan, ScanEnd, ScanLimit};
 use crate::error::FastDataError;
 use crate::read::{AccountKey, FastDataRead};
 use crate::read::{check_key, check_predecessor};
@@ -281,7 +281,8 @@ impl HttpFastData {
     }
 
     /// Follows `page_token` from a first request built from `base` until the server has no
-    /// more rows or `limit` is reached.
+    /// more rows or `limit` is reached; a repeated page or a token cycle ends the read early and
+    /// is reported in [`Scan::end`]. Any failed page fails the whole read.
     async fn paginate(
         &self,
         path: &str,
@@ -310,12 +311,17 @@ impl HttpFastData {
             };
             let response: ListResponse = self.call(Method::POST, &url, Some(&request)).await?;
             let page = decode_entries(url.path(), response.entries)?;
-            // A server that ignores the token (the exact-`key` POST latest quirk) answers the
-            // same page with the same token again: stop instead of looping forever.
+            // A server that ignores the token answers the same page (or the token it was sent)
+            // again: stop instead of looping forever, and say the scan is incomplete.
             let repeated = (token.is_some() && response.page_token == token)
                 || (!page.is_empty() && scan.entries.get(previous_page.clone()) == Some(&page[..]));
             if repeated {
-                tracing::debug!(path, "FastData repeated a page; treating it as the end");
+                tracing::warn!(
+                    path,
+                    rows = scan.entries.len(),
+                    "FastData repeated a page; the scan is incomplete"
+                );
+                scan.end = ScanEnd::RepeatedPage;
                 break;
             }
             previous_page = scan.entries.len()..scan.entries.len() + page.len();
@@ -324,14 +330,19 @@ impl HttpFastData {
                 && scan.entries.len() > max
             {
                 scan.entries.truncate(max);
-                scan.truncated = true;
+                scan.end = ScanEnd::Bound;
                 break;
             }
             match response.page_token {
                 None => break,
                 Some(next) => {
                     if !sent_tokens.insert(next.clone()) {
-                        tracing::warn!(path, "FastData page tokens cycle; stopping the scan");
+                        tracing::warn!(
+                            path,
+                            rows = scan.entries.len(),
+                            "FastData page tokens cycle; the scan is incomplete"
+                        );
+                        scan.end = ScanEnd::TokenCycle;
                         break;
                     }
                     token = Some(next);

@@ -7,7 +7,7 @@ mod http;
 pub mod read;
 pub mod wire;
 
-pub use entry::{KvEntry, KvValue, Order, Scan, ScanLimit};
+pub use entry::{KvEntry, KvValue, Order, Scan, ScanEnd, ScanLimit};
 pub use envelope::{EntryRejection, WriteBatch, validate_entry};
 pub use error::FastDataError;
 pub use http::{HttpConfig, HttpFastData, RetryPolicy};

@@ -63,6 +63,9 @@ impl AccountKey {
 ///   [`KvEntry::is_deleted`] to drop them.
 /// - Paged reads follow `page_token` until the server has no more rows or the caller's
 ///   [`ScanLimit`] is reached, in which case [`Scan::truncated`] is `true`. There is no hidden cap.
+/// - A read that stopped before the server's last row says so in [`Scan::end`]
+///   ([`Scan::is_complete`] is `false`); a page that fails fails the whole read (an `Err`, never
+///   a short `Ok`). Never infer that a key is gone from an incomplete scan.
 /// - Row order is the endpoint's order (documented per method); a row's index in
 ///   [`Scan::entries`] is its position.
 #[async_trait]

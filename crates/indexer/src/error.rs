@@ -3,9 +3,12 @@
 /// What can go wrong while keeping the index current. Queries never fail.
 #[derive(Debug, thiserror::Error)]
 pub enum IndexerError {
-    /// Reading the sandbox ledger failed.
-    #[error("ledger: {0}")]
-    Ledger(#[from] nearly_sandbox::LedgerError),
+    /// Reading a transaction feed (the sandbox ledger) failed, or it closed.
+    #[error("feed: {0}")]
+    Feed(String),
+    /// A snapshot could not be written, or was rejected on load (the reason says why).
+    #[error("snapshot: {0}")]
+    Snapshot(String),
     /// Reading FastData failed.
     #[error("fastdata: {0}")]
     FastData(#[from] fastdata_client::FastDataError),

@@ -302,6 +302,10 @@ pub struct Graph {
     pub(crate) tombstones: HashMap<Idx, HashMap<Box<str>, Version>>,
     /// Write-through entries awaiting confirmation.
     pub(crate) provisional: HashMap<Idx, HashMap<Box<str>, Provisional>>,
+    /// Tombstones a pull inferred from absence (not written by anyone): the row they hid, seen
+    /// again at the same version, is restored, because an inferred absence is never newer than
+    /// the row itself.
+    pub(crate) inferred: HashMap<Idx, HashSet<Box<str>>>,
     /// Highest confirmed block height applied.
     pub(crate) high_water: u64,
 }
@@ -323,6 +327,7 @@ impl Graph {
             active_secs: Vec::new(),
             tombstones: HashMap::new(),
             provisional: HashMap::new(),
+            inferred: HashMap::new(),
             high_water: 0,
         }
     }
@@ -415,7 +420,9 @@ impl Graph {
                         return Outcome::Stale;
                     }
                     self.clear_provisional(pred, &w.key);
-                } else if current.is_some_and(|c| w.version <= c) {
+                } else if current.is_some_and(|c| {
+                    w.version < c || (w.version == c && !self.is_inferred(pred, &w.key))
+                }) {
                     return Outcome::Stale;
                 }
             }
@@ -477,6 +484,7 @@ impl Graph {
             Slot::Profile => profile.is_some(),
             _ => value.is_some(),
         };
+        self.clear_inferred(pred, raw);
         if live {
             if let Some(m) = self.tombstones.get_mut(&pred) {
                 m.remove(raw);
@@ -798,7 +806,22 @@ impl Graph {
             return false;
         };
         self.write_state(pred, slot, key, None, None, version, 0);
+        self.inferred.entry(pred).or_default().insert(key.into());
         true
+    }
+
+    /// Whether the tombstone of `(pred, key)` was inferred from absence by a pull.
+    fn is_inferred(&self, pred: Idx, key: &str) -> bool {
+        self.inferred.get(&pred).is_some_and(|m| m.contains(key))
+    }
+
+    fn clear_inferred(&mut self, pred: Idx, key: &str) {
+        if let Some(m) = self.inferred.get_mut(&pred) {
+            m.remove(key);
+            if m.is_empty() {
+                self.inferred.remove(&pred);
+            }
+        }
     }
 
     /// Provisional entries whose grace has expired: `(pred, key)`.
@@ -863,5 +886,196 @@ impl Graph {
         self.idx(account)
             .and_then(|i| self.node(i).created)
             .is_some_and(|c| !c.provisional)
+    }
+}
+
+/// One live record of the canonical state, as a snapshot stores it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct StateEntry {
+    pub(crate) pred: Idx,
+    pub(crate) key: String,
+    pub(crate) height: u64,
+    pub(crate) position: u32,
+    /// Block time, whole seconds (all the index keeps).
+    pub(crate) at_secs: u64,
+    /// The value as JSON text (the folded profile blob for `profile`).
+    pub(crate) value: String,
+}
+
+/// The canonical state of a graph: interned names once, records by index. Everything else
+/// (sorted listings, reverse edges, counts, discover candidates) is derived on load.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct CanonicalState {
+    pub(crate) height: u64,
+    pub(crate) accounts: Vec<String>,
+    pub(crate) tag_syms: Vec<String>,
+    pub(crate) cap_syms: Vec<String>,
+    pub(crate) suffixes: Vec<String>,
+    pub(crate) entries: Vec<StateEntry>,
+    /// `(account, height, position, at_secs)` of the first profile write.
+    pub(crate) created: Vec<(Idx, u64, u32, u64)>,
+    /// `(account, key, height, position)` of deleted keys.
+    pub(crate) tombstones: Vec<(Idx, String, u64, u32)>,
+    /// Tombstones inferred from absence.
+    pub(crate) inferred: Vec<(Idx, String)>,
+}
+
+impl Interner {
+    fn names(&self) -> Vec<String> {
+        self.names.iter().map(|n| n.to_string()).collect()
+    }
+}
+
+fn json_object(fields: &[(&str, Option<&str>)]) -> String {
+    let map: serde_json::Map<String, Value> = fields
+        .iter()
+        .filter_map(|(k, v)| v.map(|v| ((*k).to_owned(), Value::String(v.to_owned()))))
+        .collect();
+    Value::Object(map).to_string()
+}
+
+impl Graph {
+    /// Whether write-through entries await confirmation (their prior confirmed state is not
+    /// kept, so a snapshot now could not be exact).
+    pub(crate) fn has_provisional(&self) -> bool {
+        !self.provisional.is_empty()
+    }
+
+    /// The canonical state (confirmed data only; call when [`Graph::has_provisional`] is false).
+    pub(crate) fn export(&self) -> CanonicalState {
+        let mut entries = Vec::new();
+        let mut created = Vec::new();
+        let entry = |pred: Idx, key: String, v: Version, at: u64, value: String| StateEntry {
+            pred,
+            key,
+            height: v.height,
+            position: v.position,
+            at_secs: at,
+            value,
+        };
+        for (i, node) in self.nodes.iter().enumerate() {
+            let Ok(idx) = Idx::try_from(i) else { break };
+            if let Some(c) = node.created {
+                created.push((idx, c.version.height, c.version.position, c.at));
+            }
+            if let Some(p) = &node.profile {
+                let blob = p.profile.to_blob().to_string();
+                entries.push(entry(idx, "profile".into(), p.version, p.at, blob));
+            }
+            // Tags and capabilities keep no time of their own: the listing uses the profile's.
+            for (sym, v) in &node.tags {
+                let key = format!("tag/{}", self.tag_syms.name(*sym));
+                entries.push(entry(idx, key, *v, 0, "true".into()));
+            }
+            for (sym, v) in &node.caps {
+                let key = format!("cap/{}", self.cap_syms.name(*sym));
+                entries.push(entry(idx, key, *v, 0, "true".into()));
+            }
+            for e in node.following.values() {
+                let key = format!("graph/follow/{}", self.accounts.name(e.to));
+                let value = json_object(&[("reason", e.reason.as_deref())]);
+                entries.push(entry(idx, key, e.version(), e.at, value));
+            }
+            for ((to, sym), e) in &node.endorsing {
+                let key = format!(
+                    "endorsing/{}/{}",
+                    self.accounts.name(*to),
+                    self.suffixes.name(*sym)
+                );
+                let value = json_object(&[
+                    ("reason", e.reason.as_deref()),
+                    ("content_hash", e.content_hash.as_deref()),
+                ]);
+                entries.push(entry(idx, key, e.version, e.at, value));
+            }
+        }
+        if let Some(admin) = self.admin.as_deref().and_then(|a| self.idx(a)) {
+            let mut hidden: Vec<(&Idx, &Version)> = self.hidden.iter().collect();
+            hidden.sort();
+            for (account, v) in hidden {
+                let key = format!("hidden/{}", self.accounts.name(*account));
+                entries.push(entry(admin, key, *v, 0, "true".into()));
+            }
+        }
+        let mut tombstones: Vec<(Idx, String, u64, u32)> = self
+            .tombstones
+            .iter()
+            .flat_map(|(pred, m)| {
+                m.iter()
+                    .map(|(k, v)| (*pred, k.to_string(), v.height, v.position))
+            })
+            .collect();
+        tombstones.sort();
+        let mut inferred: Vec<(Idx, String)> = self
+            .inferred
+            .iter()
+            .flat_map(|(pred, m)| m.iter().map(|k| (*pred, k.to_string())))
+            .collect();
+        inferred.sort();
+        CanonicalState {
+            height: self.high_water,
+            accounts: self.accounts.names(),
+            tag_syms: self.tag_syms.names(),
+            cap_syms: self.cap_syms.names(),
+            suffixes: self.suffixes.names(),
+            entries,
+            created,
+            tombstones,
+            inferred,
+        }
+    }
+
+    /// Rebuilds a graph from its canonical state: names are interned in their original order
+    /// (so ties break exactly as before), then every record is placed.
+    pub(crate) fn import(admin: Option<String>, state: CanonicalState) -> Option<Self> {
+        let mut g = Self::new(admin);
+        for name in &state.accounts {
+            g.intern_account(name)?;
+        }
+        for name in &state.tag_syms {
+            g.tag_syms.intern(name)?;
+        }
+        for name in &state.cap_syms {
+            g.cap_syms.intern(name)?;
+        }
+        for name in &state.suffixes {
+            g.suffixes.intern(name)?;
+        }
+        for e in state.entries {
+            let predecessor = state.accounts.get(e.pred as usize)?.clone();
+            let value: Value = serde_json::from_str(&e.value).ok()?;
+            let write = Write {
+                predecessor,
+                key: e.key,
+                value: Some(value),
+                version: Version::new(e.height, e.position),
+                block_timestamp_ns: e.at_secs.saturating_mul(1_000_000_000),
+            };
+            g.apply(&write, Mode::Confirmed);
+        }
+        for (idx, height, position, at) in state.created {
+            let node = g.nodes.get_mut(idx as usize)?;
+            let listed = node.listed;
+            if let Some(listed) = listed {
+                g.unlist(idx, listed);
+            }
+            g.node_mut(idx).created = Some(Created {
+                version: Version::new(height, position),
+                at,
+                provisional: false,
+            });
+            g.relist(idx);
+        }
+        for (idx, key, height, position) in state.tombstones {
+            g.tombstones
+                .entry(idx)
+                .or_default()
+                .insert(key.into(), Version::new(height, position));
+        }
+        for (idx, key) in state.inferred {
+            g.inferred.entry(idx).or_default().insert(key.into());
+        }
+        g.high_water = state.height;
+        Some(g)
     }
 }

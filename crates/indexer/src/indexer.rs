@@ -3,10 +3,10 @@
 use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use fastdata_client::KvEntry;
-use nearly_sandbox::CommittedTx;
 use serde_json::Value;
 
 use crate::error::IndexerError;
+use crate::feed::FeedTx;
 use crate::graph::{Graph, Mode};
 use crate::pull::SyncStatus;
 use crate::types::{ApplyStats, Version, Write};
@@ -67,6 +67,10 @@ pub struct Indexer {
     config: IndexerConfig,
     graph: RwLock<Graph>,
     pub(crate) sync: RwLock<SyncStatus>,
+    /// The confirmed height, published after every apply (waiters are notified, never poll).
+    height: tokio::sync::watch::Sender<u64>,
+    /// Set once the index has caught up with its source.
+    pub(crate) caught_up: std::sync::atomic::AtomicBool,
 }
 
 impl Indexer {
@@ -74,11 +78,36 @@ impl Indexer {
     #[must_use]
     pub fn new(config: IndexerConfig) -> Self {
         let graph = Graph::new(config.admin.clone());
+        Self::from_graph(config, graph)
+    }
+
+    /// An index over an already built graph (a loaded snapshot).
+    pub(crate) fn from_graph(config: IndexerConfig, graph: Graph) -> Self {
+        let (height, _) = tokio::sync::watch::channel(graph.height());
         Self {
             config,
             graph: RwLock::new(graph),
             sync: RwLock::new(SyncStatus::default()),
+            height,
+            caught_up: std::sync::atomic::AtomicBool::new(false),
         }
+    }
+
+    /// A receiver of the confirmed height, updated after every apply: wait for a height with
+    /// `wait_for(|h| *h >= target)` instead of polling.
+    #[must_use]
+    pub fn subscribe_height(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.height.subscribe()
+    }
+
+    /// Publishes the current height to [`Indexer::subscribe_height`] receivers.
+    pub(crate) fn publish_height(&self) {
+        let now = self.height();
+        self.height.send_if_modified(|h| {
+            let changed = *h != now;
+            *h = now;
+            changed
+        });
     }
 
     /// The configuration.
@@ -105,7 +134,9 @@ impl Indexer {
 
     /// Applies writes as one atomic step (confirmed block data).
     pub fn apply_writes(&self, writes: &[Write]) -> ApplyStats {
-        self.write().apply_all(writes, Mode::Confirmed)
+        let stats = self.write().apply_all(writes, Mode::Confirmed);
+        self.publish_height();
+        stats
     }
 
     /// Applies one committed ledger transaction atomically. Entry `i` gets version
@@ -115,7 +146,7 @@ impl Indexer {
     /// [`IndexerError::WrongNamespace`] (nothing applied) when the transaction is for another
     /// namespace; callers that follow a shared ledger skip those instead (see
     /// [`crate::follow_ledger`]).
-    pub fn apply_tx(&self, tx: &CommittedTx) -> Result<ApplyStats, IndexerError> {
+    pub fn apply_tx(&self, tx: &FeedTx) -> Result<ApplyStats, IndexerError> {
         if tx.namespace != self.config.namespace {
             return Err(IndexerError::WrongNamespace {
                 expected: self.config.namespace.clone(),
@@ -170,7 +201,7 @@ impl Indexer {
 }
 
 /// The writes of a committed transaction.
-pub(crate) fn tx_writes(tx: &CommittedTx) -> Vec<Write> {
+pub(crate) fn tx_writes(tx: &FeedTx) -> Vec<Write> {
     tx.entries
         .iter()
         .enumerate()
@@ -198,7 +229,10 @@ pub(crate) fn entry_write(e: &KvEntry) -> Write {
 impl Indexer {
     /// Records that the source has reached `height` (a transaction of another namespace).
     pub(crate) fn note_height(&self, height: u64) {
-        let mut graph = self.write();
-        graph.high_water = graph.high_water.max(height);
+        {
+            let mut graph = self.write();
+            graph.high_water = graph.high_water.max(height);
+        }
+        self.publish_height();
     }
 }

@@ -15,7 +15,8 @@
 //!
 //! **Architecture invariant: the indexer never performs I/O on a query path.** Every query is a
 //! synchronous method of [`Graph`] over memory. I/O happens only in the feeders:
-//! [`follow_ledger`] / [`rebuild_from_ledger`] (push, from the sandbox ledger), [`sync_once`] /
+//! [`follow_ledger`] / [`rebuild_from_ledger`] (push, from any [`TxFeed`], e.g. the sandbox
+//! ledger, which implements it in `nearly-sandbox`: this crate links no source), [`sync_once`] /
 //! [`pull_loop`] (pull, from any [`fastdata_client::FastDataRead`]) and, in the API, custody
 //! writes that it then hands to [`Indexer::apply_own_write`].
 //!
@@ -65,19 +66,25 @@
 //! ```
 
 mod error;
+mod feed;
 mod graph;
+mod health;
 mod indexer;
 mod pull;
 mod push;
 mod query;
+mod snapshot;
 mod types;
 
 pub use error::IndexerError;
+pub use feed::{FeedTx, TxFeed, TxSubscription};
 pub use graph::Graph;
+pub use health::{Health, HealthConfig, HealthState};
 pub use indexer::{Indexer, IndexerConfig};
 pub use pull::{SyncReport, SyncStatus, pull_loop, sync_once};
 pub use push::{follow_ledger, rebuild_from_ledger};
 pub use query::ListQuery;
+pub use snapshot::{SNAPSHOT_FORMAT, SnapshotInfo, load_or_empty, load_snapshot, write_snapshot};
 pub use types::{
     Activity, ActivityEntry, Agent, AgentPage, AgentSummary, ApplyStats, CapabilityCount,
     Direction, DiscoverEntry, EdgeDirection, EdgeEntry, Edges, EndorserEntry, Endorsers, Endorsing,

@@ -1,20 +1,20 @@
-//! Push: keep the index current from the sandbox ledger's commit stream.
+//! Push: keep the index current from a [`TxFeed`] (the sandbox ledger's commit stream).
 
 use std::future::Future;
 use std::sync::Arc;
 
-use nearly_sandbox::{CommittedTx, Ledger, LedgerError};
-
 use crate::error::IndexerError;
+use crate::feed::{FeedTx, TxFeed};
 use crate::indexer::{Indexer, tx_writes};
 use crate::types::ApplyStats;
 
 /// How many transactions [`rebuild_from_ledger`] reads per batch.
 const REBUILD_BATCH: usize = 1024;
 
-/// Rebuilds (or catches up) the index from the ledger: applies every transaction above the
+/// Rebuilds (or catches up) the index from a feed: applies every transaction above the
 /// index's height, oldest first, each atomically. On an empty index this is the start-up replay
-/// from height 0. Blocking (reads the ledger's disk): call it from a blocking context
+/// from height 0; after a snapshot load it applies only the tail. Blocking (reads the feed's
+/// storage): call it from a blocking context
 /// (`tokio::task::spawn_blocking`) in async code. Returns the totals.
 ///
 /// Reading and decoding the ledger costs about as much as applying, so a scoped reader thread
@@ -23,16 +23,18 @@ const REBUILD_BATCH: usize = 1024;
 /// transaction had no entry of the indexed namespace.
 ///
 /// # Errors
-/// A ledger read error; what was applied before it stays applied.
-pub fn rebuild_from_ledger(indexer: &Indexer, ledger: &Ledger) -> Result<ApplyStats, IndexerError> {
+/// A feed read error; what was applied before it stays applied.
+pub fn rebuild_from_ledger(
+    indexer: &Indexer,
+    ledger: &dyn TxFeed,
+) -> Result<ApplyStats, IndexerError> {
     let start = indexer.height();
-    let (batches, received) =
-        std::sync::mpsc::sync_channel::<Result<Vec<CommittedTx>, LedgerError>>(2);
+    let (batches, received) = std::sync::mpsc::sync_channel::<Result<Vec<FeedTx>, IndexerError>>(2);
     std::thread::scope(|scope| {
         scope.spawn(move || {
             let mut after = start;
             loop {
-                let batch = ledger.transactions_since(after, REBUILD_BATCH);
+                let batch = ledger.transactions_after(after, REBUILD_BATCH);
                 let last = match &batch {
                     Ok(txs) => txs.last().map(|tx| tx.block_height),
                     Err(_) => None,
@@ -63,16 +65,16 @@ pub fn rebuild_from_ledger(indexer: &Indexer, ledger: &Ledger) -> Result<ApplySt
     })
 }
 
-/// Follows the ledger from the index's current height (replay, then live commits, exactly once,
+/// Follows a feed (the ledger) from the index's current height (replay, then live commits, exactly once,
 /// in height order), applying each transaction of the configured namespace as it commits, until
 /// `shutdown` resolves. Transactions of other namespaces only advance the height.
 ///
 /// # Errors
-/// A ledger error (storage failure, or the ledger closed). Applied transactions stay applied;
+/// A feed error (storage failure, or the ledger closed). Applied transactions stay applied;
 /// calling it again resumes from the index's height.
 pub async fn follow_ledger(
     indexer: Arc<Indexer>,
-    ledger: Ledger,
+    ledger: Arc<dyn TxFeed>,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), IndexerError> {
     let mut subscription = ledger.follow(indexer.height());

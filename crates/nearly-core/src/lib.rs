@@ -12,9 +12,12 @@
 //! - The API error codes and their HTTP statuses ([`ErrorCode`]): the only place that mapping
 //!   lives.
 //! - Discover ranking and the VRF tier shuffle ([`rank_suggestions`], [`Xorshift32`]).
+//! - The workspace's one injected clock, [`Clock`] (nanoseconds), with [`SystemClock`] and
+//!   [`ManualClock`].
 //!
 //! What it deliberately is not: there is no I/O here, no async code, no HTTP client or server,
-//! no clock and no randomness of its own. Everything is a pure function of its inputs, so the
+//! and no randomness of its own; the only read of the system time is [`SystemClock`], which
+//! nothing in this crate calls. Everything is a pure function of its inputs, so the
 //! API server, the indexer and tests all get the same answers. Character limits count Unicode
 //! scalar values (see [`limits`]).
 //!
@@ -54,6 +57,7 @@
 
 pub mod account;
 pub mod capabilities;
+pub mod clock;
 pub mod completeness;
 pub mod discover;
 pub mod error;
@@ -68,6 +72,7 @@ pub mod writes;
 
 pub use account::AccountId;
 pub use capabilities::{Capabilities, CapabilityPair, capability_pairs};
+pub use clock::{Clock, ManualClock, SystemClock};
 pub use completeness::{
     ActionExamples, AgentAction, Priority, ProfileField, profile_actions, profile_completeness,
     profile_gaps,

@@ -1,8 +1,14 @@
-//! Production mode against wiremock FastData and custody: the index bootstraps from the
-//! FastData scan before the first request.
+//! Production mode against wiremock FastData and custody: the server serves at once and the
+//! index syncs from the FastData scan in the background, also when FastData is failing at
+//! start.
 
-use nearly_server::{Config, Mode, Server, ServerError};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use nearly_server::{Config, Mode, Server};
 use serde_json::{Value, json};
+use tokio::sync::Notify;
 use wiremock::matchers::{body_partial_json, method, path, path_regex};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -97,6 +103,7 @@ async fn the_index_bootstraps_from_the_fastdata_scan() {
     let config = production(dir.path(), &fastdata, &custody);
     assert_eq!(config.validate().unwrap(), Mode::Production);
     let server = Server::start(config).await.unwrap();
+    until_height(&server, 12).await;
 
     let http = reqwest::Client::new();
     let (status, body) = get_json(&http, &format!("{}/api/v1/health", server.base_url())).await;
@@ -128,18 +135,78 @@ async fn the_index_bootstraps_from_the_fastdata_scan() {
     assert!(!dir.path().join(nearly_server::LEDGER_FILE).exists());
 }
 
-/// FastData refusing the first scan stops start-up with an index error.
+/// Waits (on the index's height notifications, bounded) until the index reaches `height`.
+async fn until_height(server: &Server, height: u64) {
+    let mut watch = server.index().subscribe_height();
+    tokio::time::timeout(Duration::from_secs(20), watch.wait_for(|h| *h >= height))
+        .await
+        .expect("the index reached the height in time")
+        .unwrap();
+}
+
+/// Answers 500 to everything while `failing` is set (counting and announcing each answer);
+/// otherwise lets the fake's mocks answer.
+#[derive(Default)]
+struct Outage {
+    failing: AtomicBool,
+    hits: AtomicUsize,
+    hit: Notify,
+}
+
+struct OutageMatch(Arc<Outage>);
+
+impl wiremock::Match for OutageMatch {
+    fn matches(&self, _: &wiremock::Request) -> bool {
+        let failing = self.0.failing.load(Ordering::SeqCst);
+        if failing {
+            self.0.hits.fetch_add(1, Ordering::SeqCst);
+            self.0.hit.notify_one();
+        }
+        failing
+    }
+}
+
+/// Regression (issue 12): production start-up exited with status 1 when FastData answered
+/// 500, so a restart was impossible during an upstream incident.
 #[tokio::test]
-async fn a_failing_first_sync_fails_the_start() {
-    let fastdata = MockServer::start().await;
-    Mock::given(path_regex(".*"))
-        .respond_with(ResponseTemplate::new(404).set_body_json(json!({"error": "nope"})))
+async fn a_failing_fastdata_does_not_stop_the_start_and_the_index_catches_up_by_itself() {
+    let fastdata = fastdata().await;
+    let outage = Arc::new(Outage::default());
+    outage.failing.store(true, Ordering::SeqCst);
+    Mock::given(OutageMatch(outage.clone()))
+        .respond_with(ResponseTemplate::new(500).set_body_json(json!({"error": "Internal error"})))
+        .with_priority(1)
         .mount(&fastdata)
         .await;
     let custody = custody().await;
     let dir = tempfile::tempdir().unwrap();
-    let e = Server::start(production(dir.path(), &fastdata, &custody))
-        .await
-        .err();
-    assert!(matches!(e, Some(ServerError::Index(_))), "{e:?}");
+    let config = Config {
+        pull_interval_secs: 1,
+        ..production(dir.path(), &fastdata, &custody)
+    };
+    let server = Server::start(config).await.unwrap();
+    let http = reqwest::Client::new();
+    let health = format!("{}/api/v1/health", server.base_url());
+    let (status, body) = get_json(&http, &health).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["agent_count"], 0, "{body}");
+    // The first pull fails for good (the client's 3 retries are spent) while the server serves.
+    while outage.hits.load(Ordering::SeqCst) < 4 {
+        outage.hit.notified().await;
+    }
+    let (status, body) = get_json(&http, &health).await;
+    assert_eq!(
+        (status, &body["data"]["agent_count"]),
+        (200, &json!(0)),
+        "{body}"
+    );
+    // FastData recovers: the pull loop's retry catches up without a restart.
+    outage.failing.store(false, Ordering::SeqCst);
+    until_height(&server, 12).await;
+    let (_, body) = get_json(&http, &health).await;
+    assert_eq!(body["data"]["agent_count"], 2, "{body}");
+    assert!(server.index().sync_status().last_error.is_none());
+    server.shutdown().await.unwrap();
+    // The shutdown snapshot is there for the next start.
+    assert!(dir.path().join(nearly_server::SNAPSHOT_FILE).exists());
 }

@@ -100,9 +100,11 @@ impl TestApp {
             "contextual.near",
         )));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        // The ledger starts empty: the index is caught up at once (as after the server's rebuild).
+        index.mark_caught_up(0);
         tokio::spawn(indexer::follow_ledger(
             index.clone(),
-            ledger.clone(),
+            Arc::new(ledger.clone()),
             async move {
                 let _ = stopped.await;
             },

@@ -11,5 +11,6 @@ mod helpers;
 mod hygiene;
 mod openapi;
 mod platforms;
+mod probes;
 mod rate_limits;
 mod verify_claim;

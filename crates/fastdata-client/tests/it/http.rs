@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use fastdata_client::{
     AccountKey, FastDataError, FastDataRead, HttpConfig, HttpFastData, KvValue, Order, RetryPolicy,
-    ScanLimit,
+    ScanEnd, ScanLimit,
 };
 use serde_json::{Value, json};
 use wiremock::matchers::{body_json, header, method, path};
@@ -201,7 +201,7 @@ async fn latest_by_key_and_prefix_read_the_namespace() {
         .await
         .unwrap();
     assert_eq!(by_prefix.entries.len(), 1);
-    assert!(!by_prefix.truncated);
+    assert!(!by_prefix.truncated());
 }
 
 #[tokio::test]
@@ -418,7 +418,7 @@ async fn paging_follows_tokens_across_three_pages() {
         .unwrap();
     let keys: Vec<_> = scan.entries.iter().map(|e| e.key.as_str()).collect();
     assert_eq!(keys, ["tag/a", "tag/b", "tag/c", "tag/d", "tag/e"]);
-    assert!(!scan.truncated);
+    assert!(!scan.truncated());
 }
 
 #[tokio::test]
@@ -444,7 +444,7 @@ async fn a_final_empty_page_ends_the_scan() {
         .await
         .unwrap();
     assert_eq!(scan.entries.len(), 2);
-    assert!(!scan.truncated);
+    assert!(!scan.truncated());
 }
 
 #[tokio::test]
@@ -478,7 +478,7 @@ async fn a_caller_bound_reports_truncation() {
         .unwrap();
     let keys: Vec<_> = scan.entries.iter().map(|e| e.key.as_str()).collect();
     assert_eq!(keys, ["a", "b", "c"]);
-    assert!(scan.truncated);
+    assert!(scan.truncated());
 }
 
 #[tokio::test]
@@ -498,7 +498,7 @@ async fn a_bound_equal_to_the_data_is_not_truncation() {
         .await
         .unwrap();
     assert_eq!(scan.entries.len(), 2);
-    assert!(!scan.truncated);
+    assert!(!scan.truncated());
 }
 
 #[tokio::test]
@@ -530,12 +530,12 @@ async fn a_full_page_at_the_bound_probes_one_more_row() {
     .await
     .unwrap();
     assert_eq!(scan.entries.len(), 2);
-    assert!(!scan.truncated);
+    assert!(!scan.truncated());
 }
 
 #[tokio::test]
-async fn a_server_that_ignores_the_token_does_not_loop_forever() {
-    // The exact-`key` POST latest quirk: limit 1 always emits a token and the same row again.
+async fn a_server_that_ignores_the_token_does_not_loop_forever_and_says_the_scan_is_incomplete() {
+    // A server that ignores the token: limit 1 always emits a token and the same row again.
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/v0/latest/contextual.near"))
@@ -557,7 +557,9 @@ async fn a_server_that_ignores_the_token_does_not_loop_forever() {
     .await
     .unwrap();
     assert_eq!(scan.entries.len(), 1);
-    assert!(!scan.truncated);
+    assert!(!scan.truncated());
+    assert_eq!(scan.end, ScanEnd::RepeatedPage);
+    assert!(!scan.is_complete());
 }
 
 #[tokio::test]
@@ -583,6 +585,103 @@ async fn a_repeated_page_under_fresh_tokens_ends_the_scan() {
         .await
         .unwrap();
     assert_eq!(scan.entries.len(), 2);
+    assert_eq!(scan.end, ScanEnd::RepeatedPage);
+    assert!(!scan.is_complete());
+}
+
+#[tokio::test]
+async fn a_page_token_cycle_ends_the_scan_as_incomplete() {
+    let server = MockServer::start().await;
+    let e = |k: &str| entry("alice.near", k, 1, json!(true));
+    mount_page(
+        &server,
+        json!({"limit": 2}),
+        list(vec![e("a"), e("b")], Some("t1")),
+        1,
+    )
+    .await;
+    mount_page(
+        &server,
+        json!({"limit": 2, "page_token": "t1"}),
+        list(vec![e("c"), e("d")], Some("t2")),
+        1,
+    )
+    .await;
+    mount_page(
+        &server,
+        json!({"limit": 2, "page_token": "t2"}),
+        list(vec![e("e"), e("f")], Some("t1")),
+        1,
+    )
+    .await;
+    let scan = client_with(&server, small_pages())
+        .scan_prefix("alice.near", "", ScanLimit::UNBOUNDED)
+        .await
+        .unwrap();
+    assert_eq!(scan.entries.len(), 6);
+    assert_eq!(scan.end, ScanEnd::TokenCycle);
+    assert!(!scan.is_complete());
+}
+
+#[tokio::test]
+async fn a_server_error_mid_scan_fails_the_whole_read() {
+    let server = MockServer::start().await;
+    let e = |k: &str| entry("alice.near", k, 1, json!(true));
+    mount_page(
+        &server,
+        json!({"limit": 2}),
+        list(vec![e("a"), e("b")], Some("t1")),
+        1,
+    )
+    .await;
+    mount_page(
+        &server,
+        json!({"limit": 2, "page_token": "t1"}),
+        ResponseTemplate::new(500).set_body_json(json!({"error": "Internal error"})),
+        3,
+    )
+    .await;
+    let err = client_with(&server, small_pages())
+        .scan_prefix("alice.near", "", ScanLimit::UNBOUNDED)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, FastDataError::Http { status: 500, .. }),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_exhausted_scan_is_complete_and_a_bounded_one_is_not() {
+    let server = MockServer::start().await;
+    let e = |k: &str| entry("alice.near", k, 1, json!(true));
+    mount_page(
+        &server,
+        json!({"limit": 2}),
+        list(vec![e("a"), e("b")], Some("t1")),
+        2,
+    )
+    .await;
+    mount_page(
+        &server,
+        json!({"limit": 2, "page_token": "t1"}),
+        list(vec![e("c")], None),
+        1,
+    )
+    .await;
+    let client = client_with(&server, small_pages());
+    let scan = client
+        .scan_prefix("alice.near", "", ScanLimit::UNBOUNDED)
+        .await
+        .unwrap();
+    assert_eq!(scan.entries.len(), 3);
+    assert!(scan.is_complete());
+    let bounded = client
+        .scan_prefix("alice.near", "", ScanLimit::at_most(1))
+        .await
+        .unwrap();
+    assert_eq!(bounded.end, ScanEnd::Bound);
+    assert!(!bounded.is_complete());
 }
 
 // ---- multi -----------------------------------------------------------------------------------

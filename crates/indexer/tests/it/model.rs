@@ -11,9 +11,9 @@ use nearly_core::{AccountId, Candidate, Profile, Tags, Xorshift32, rank_suggesti
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
-const ACCOUNTS: [&str; 5] = ["a.near", "b.near", "c.near", "d.near", "admin.near"];
-const ADMIN: &str = "admin.near";
-const TAGS: [&str; 3] = ["x", "y", "z"];
+pub(crate) const ACCOUNTS: [&str; 5] = ["a.near", "b.near", "c.near", "d.near", "admin.near"];
+pub(crate) const ADMIN: &str = "admin.near";
+pub(crate) const TAGS: [&str; 3] = ["x", "y", "z"];
 
 fn key_strategy() -> impl Strategy<Value = String> {
     let acct = || prop::sample::select(ACCOUNTS.to_vec());
@@ -50,7 +50,7 @@ fn value_strategy(key: &str) -> BoxedStrategy<Option<Value>> {
     prop_oneof![3 => live.prop_map(Some), 1 => Just(None)].boxed()
 }
 
-fn writes_strategy() -> impl Strategy<Value = (Vec<Write>, Vec<usize>)> {
+pub(crate) fn writes_strategy() -> impl Strategy<Value = (Vec<Write>, Vec<usize>)> {
     prop::collection::vec(
         (prop::sample::select(ACCOUNTS.to_vec()), key_strategy()).prop_flat_map(|(who, key)| {
             let v = value_strategy(&key);

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use fastdata_client::{HttpConfig, HttpFastData, RetryPolicy};
 use indexer::{Indexer, IndexerConfig, IndexerError, ListQuery, pull_loop, sync_once};
-use nearly_sandbox::ledger::ManualClock;
+use nearly_core::ManualClock;
 use serde_json::{Value, json};
 use tokio::sync::Notify;
 use wiremock::matchers::{any, body_json, method, path};
@@ -43,6 +43,21 @@ struct Fake {
     fault: Mutex<Option<(String, ResponseTemplate)>>,
     /// Answers given by `fault`.
     faulted: AtomicUsize,
+    /// While set, continuation pages of namespace scans of this key or key prefix misbehave.
+    glitch: Mutex<Option<(String, Glitch)>>,
+    /// `(pred, key)` rows left out of every answer while set (an eventually consistent read).
+    hidden_rows: Mutex<Vec<(String, String)>>,
+}
+
+/// How a continuation page (one with `page_token`, offset > 0) misbehaves.
+#[derive(Debug, Clone, Copy)]
+enum Glitch {
+    /// Answers the previous page's rows again, under a fresh token.
+    RepeatPage,
+    /// Answers its rows with a token back to the first page (a cycle).
+    TokenCycle,
+    /// Answers 500.
+    ServerError,
 }
 
 impl Fake {
@@ -74,6 +89,8 @@ impl Fake {
             ))
         });
         rows.dedup_by(|later, first| later.pred == first.pred && later.key == first.key);
+        let hidden = self.hidden_rows.lock().unwrap();
+        rows.retain(|r| !hidden.iter().any(|(p, k)| *p == r.pred && *k == r.key));
         rows
     }
 }
@@ -144,7 +161,7 @@ impl Respond for FakeServer {
         };
         // Paging: `limit` defaults to 50 and is clamped to 1..=200; the token is the offset.
         let limit = body["limit"].as_u64().unwrap_or(50).clamp(1, 200) as usize;
-        let offset = match body["page_token"].as_str() {
+        let offset: usize = match body["page_token"].as_str() {
             None => 0,
             Some(token) => {
                 fake.continued.fetch_add(1, Ordering::SeqCst);
@@ -157,10 +174,28 @@ impl Respond for FakeServer {
                 }
             }
         };
-        let page: Vec<Value> = rows.iter().skip(offset).take(limit).map(wire).collect();
+        let glitch = fake
+            .glitch
+            .lock()
+            .unwrap()
+            .as_ref()
+            .filter(|(target, _)| offset > 0 && key.or(prefix) == Some(target.as_str()))
+            .map(|(_, g)| *g);
+        let start = match glitch {
+            Some(Glitch::RepeatPage) => offset.saturating_sub(limit),
+            Some(Glitch::ServerError) => {
+                return ResponseTemplate::new(500)
+                    .set_body_json(json!({"error": "Internal error"}));
+            }
+            _ => offset,
+        };
+        let page: Vec<Value> = rows.iter().skip(start).take(limit).map(wire).collect();
         let mut answer = json!({ "entries": page });
         if page.len() == limit {
             answer["page_token"] = json!(format!("offset:{}", offset + limit));
+        }
+        if let Some(Glitch::TokenCycle) = glitch {
+            answer["page_token"] = json!("offset:0");
         }
         ResponseTemplate::new(200).set_body_json(answer)
     }
@@ -175,6 +210,10 @@ struct Setup {
 }
 
 async fn setup(request_timeout: Duration) -> Setup {
+    setup_paged(request_timeout, 2).await
+}
+
+async fn setup_paged(request_timeout: Duration, page_size: u32) -> Setup {
     let server = MockServer::start().await;
     let fake = Arc::new(Fake::default());
     Mock::given(any())
@@ -186,7 +225,7 @@ async fn setup(request_timeout: Duration) -> Setup {
         request_timeout,
         connect_timeout: Duration::from_secs(5),
         retry: RetryPolicy::NONE,
-        page_size: 2,
+        page_size,
         ..HttpConfig::default()
     };
     let source = HttpFastData::new(&server.uri(), NS, config).unwrap();
@@ -498,4 +537,110 @@ async fn pull_loop_pulls_at_start_and_again_each_interval_until_shutdown() {
     let status = ix.sync_status();
     assert_eq!(status.last_success_ns, Some(T0));
     assert!(status.last_error.is_none());
+}
+
+// ---- scans that end early (issue 12) ----------------------------------------------------------
+
+/// The measured set-up of the issue: 250 agents and 500 follows (agent i follows i+1 and i+2).
+fn populate_scale(fake: &Fake) {
+    for i in 0..250u64 {
+        fake.write(
+            &agent(i),
+            "profile",
+            1 + i,
+            json!({"name": format!("Agent {i}")}),
+        );
+    }
+    for i in 0..250u64 {
+        for d in 1..=2 {
+            let key = format!("graph/follow/{}", agent((i + d) % 250));
+            fake.write(&agent(i), &key, 300 + 2 * i + d, json!({}));
+        }
+    }
+}
+
+fn agent(i: u64) -> String {
+    format!("agent{i:03}.near")
+}
+
+/// (listed agents, follow edges) as the API would count them.
+fn totals(ix: &Indexer) -> (usize, u64) {
+    let g = ix.read();
+    let edges = (0..250u64)
+        .filter_map(|i| g.agent(&agent(i)))
+        .map(|a| a.following_count)
+        .sum();
+    (g.agent_count(), edges)
+}
+
+/// Regression (issue 12): a scan that ended early was reported complete and the pull's removal
+/// pass deleted everything the short scan had not returned (50 agents and 300 follows).
+#[tokio::test]
+async fn a_scan_that_ends_early_removes_nothing() {
+    for target in ["profile", "graph/follow/"] {
+        for glitch in [Glitch::RepeatPage, Glitch::TokenCycle, Glitch::ServerError] {
+            let s = setup_paged(Duration::from_secs(5), 200).await;
+            populate_scale(&s.fake);
+            let ix = indexer();
+            sync_once(&ix, &s.source, T0).await.unwrap();
+            assert_eq!(totals(&ix), (250, 500));
+            let before = snapshot(&ix);
+            *s.fake.glitch.lock().unwrap() = Some((target.to_owned(), glitch));
+            let bad = sync_once(&ix, &s.source, T0 + 60 * SECOND).await;
+            let what = format!("{glitch:?} on {target}");
+            match glitch {
+                Glitch::ServerError => assert!(bad.is_err(), "{what}"),
+                _ => {
+                    let report = bad.unwrap();
+                    assert_eq!(report.removed, 0, "{what}");
+                    assert_eq!(report.incomplete_scans, 1, "{what}");
+                    assert_eq!(ix.sync_status().incomplete_scans, 1, "{what}");
+                }
+            }
+            assert_eq!(totals(&ix), (250, 500), "{what}");
+            assert_eq!(snapshot(&ix), before, "{what}");
+            *s.fake.glitch.lock().unwrap() = None;
+            let healthy = sync_once(&ix, &s.source, T0 + 120 * SECOND).await.unwrap();
+            assert_eq!(
+                (healthy.removed, healthy.incomplete_scans),
+                (0, 0),
+                "{what}"
+            );
+            assert_eq!(snapshot(&ix), before, "{what}");
+        }
+    }
+}
+
+/// Regression (issue 12): a row missing from one pull was removed and stayed gone through every
+/// later pull, because the inferred deletion carried the row's own version.
+#[tokio::test]
+async fn a_row_missing_from_one_pull_is_back_after_the_next() {
+    let s = setup_paged(Duration::from_secs(5), 200).await;
+    populate_scale(&s.fake);
+    let ix = indexer();
+    sync_once(&ix, &s.source, T0).await.unwrap();
+    let before = snapshot(&ix);
+    let follow = format!("graph/follow/{}", agent(8));
+    *s.fake.hidden_rows.lock().unwrap() =
+        vec![(agent(7), "profile".to_owned()), (agent(7), follow.clone())];
+    let missing = sync_once(&ix, &s.source, T0 + 60 * SECOND).await.unwrap();
+    assert_eq!(
+        missing.removed, 2,
+        "a complete scan without them removes them"
+    );
+    assert!(ix.read().agent(&agent(7)).is_none());
+    assert!(!ix.read().is_following(&agent(7), &agent(8)));
+    s.fake.hidden_rows.lock().unwrap().clear();
+    let back = sync_once(&ix, &s.source, T0 + 120 * SECOND).await.unwrap();
+    assert_eq!(
+        back.stats.applied, 2,
+        "the unchanged rows are applied again"
+    );
+    assert!(ix.read().is_following(&agent(7), &agent(8)));
+    assert_eq!(
+        ix.read().agent(&agent(7)).unwrap().name.as_deref(),
+        Some("Agent 7")
+    );
+    assert_eq!(totals(&ix), (250, 500));
+    assert_eq!(snapshot(&ix), before);
 }

@@ -2,7 +2,9 @@
 
 use async_trait::async_trait;
 use fastdata_client::read::{check_key, check_predecessor};
-use fastdata_client::{AccountKey, FastDataError, FastDataRead, KvEntry, Order, Scan, ScanLimit};
+use fastdata_client::{
+    AccountKey, FastDataError, FastDataRead, KvEntry, Order, Scan, ScanEnd, ScanLimit,
+};
 
 use super::convert::to_kv_entry;
 use crate::ledger::{Index, KeyFilter, Ledger, LedgerEntry, LedgerError, Position, ScanQuery};
@@ -91,15 +93,12 @@ impl LedgerReader {
                 }
             })
             .await?;
-        let mut scan = Scan {
-            entries: convert_all(rows, meta)?,
-            truncated: false,
-        };
+        let mut scan = Scan::complete(convert_all(rows, meta)?);
         if let Some(max) = limit.max_entries
             && scan.entries.len() > max
         {
             scan.entries.truncate(max);
-            scan.truncated = true;
+            scan.end = ScanEnd::Bound;
         }
         Ok(scan)
     }

@@ -222,7 +222,7 @@ mod cases {
             .scan_prefix("alice.near", "graph/follow/", ScanLimit::UNBOUNDED)
             .await
             .unwrap();
-        assert!(!all.truncated);
+        assert!(!all.truncated());
         let keys: Vec<String> = all.entries.iter().map(|e| e.key.clone()).collect();
         let expected: Vec<String> = (0..FOLLOWS)
             .map(|n| format!("graph/follow/acct{n:03}.near"))
@@ -234,13 +234,13 @@ mod cases {
             .scan_prefix("alice.near", "graph/follow/", ScanLimit::at_most(120))
             .await
             .unwrap();
-        assert!(some.truncated);
+        assert!(some.truncated());
         assert_eq!(some.entries[..], all.entries[..120]);
         let exact = r
             .scan_prefix("alice.near", "graph/follow/", ScanLimit::at_most(FOLLOWS))
             .await
             .unwrap();
-        assert!(!exact.truncated);
+        assert!(!exact.truncated());
         assert_eq!(exact.entries.len(), FOLLOWS);
 
         let tags = r
@@ -293,7 +293,7 @@ mod cases {
             .latest_by_key("profile", ScanLimit::at_most(2))
             .await
             .unwrap();
-        assert!(two.truncated);
+        assert!(two.truncated());
         assert_eq!(two.entries[..], by_key.entries[..2]);
 
         let by_prefix = r
@@ -389,7 +389,7 @@ mod cases {
             )
             .await
             .unwrap();
-        assert!(newest.truncated);
+        assert!(newest.truncated());
         assert_eq!(newest.entries[0].block_height, 7);
 
         let tag = r
@@ -445,7 +445,7 @@ mod cases {
             .namespace_history("profile", Order::Descending, ScanLimit::at_most(3))
             .await
             .unwrap();
-        assert!(desc.truncated);
+        assert!(desc.truncated());
         let heights: Vec<u64> = desc.entries.iter().map(|e| e.block_height).collect();
         assert_eq!(heights, [8, 7, 2]);
     }
@@ -479,7 +479,7 @@ mod cases {
             .all_of_predecessor("alice.near", ScanLimit::at_most(FOLLOWS + 1))
             .await
             .unwrap();
-        assert!(some.truncated);
+        assert!(some.truncated());
         assert_eq!(some.entries[..], all.entries[..FOLLOWS + 1]);
     }
 }

@@ -8,5 +8,10 @@ mod contract;
 mod durability;
 mod follow;
 mod neardata;
+// The indexer fed by the ledger (the sandbox implements the indexer's feed trait).
+mod indexer_helpers;
+mod indexer_pull;
+mod indexer_push;
+mod indexer_write_through;
 mod router;
 mod support;

@@ -6,7 +6,7 @@ use std::time::Duration;
 use indexer::{Indexer, IndexerConfig, follow_ledger, rebuild_from_ledger};
 use serde_json::json;
 
-use crate::helpers::{NS, TempLedger};
+use crate::indexer_helpers::{NS, TempLedger};
 
 /// Waits (yielding, never sleeping) until the index reaches `height`.
 async fn until_height(ix: &Indexer, height: u64) {
@@ -62,9 +62,13 @@ async fn follow_ledger_applies_live_commits_and_stops_on_shutdown() {
     t.commit("alice.near", json!({"profile": {"name": "Alice"}}));
     let ix = Arc::new(Indexer::new(IndexerConfig::new(NS)));
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(follow_ledger(ix.clone(), t.ledger.clone(), async {
-        let _ = stopped.await;
-    }));
+    let task = tokio::spawn(follow_ledger(
+        ix.clone(),
+        Arc::new(t.ledger.clone()),
+        async {
+            let _ = stopped.await;
+        },
+    ));
     until_height(&ix, 1).await;
     let h = t.commit(
         "bob.near",
@@ -78,7 +82,10 @@ async fn follow_ledger_applies_live_commits_and_stops_on_shutdown() {
         assert_eq!(f.followers[0].reason.as_deref(), Some("hi"));
         assert_eq!(f.followers[0].at_height, h);
         // Time is block time: the ledger's clock, floored to seconds.
-        assert_eq!(f.followers[0].at, crate::helpers::T0 / 1_000_000_000 + 2);
+        assert_eq!(
+            f.followers[0].at,
+            crate::indexer_helpers::T0 / 1_000_000_000 + 2
+        );
     }
     stop.send(()).unwrap();
     task.await.unwrap().unwrap();
@@ -133,4 +140,61 @@ fn rebuild_spans_batches_and_reaches_the_last_height_whatever_it_holds() {
         rebuild_from_ledger(&ix, &t.ledger).unwrap(),
         indexer::ApplyStats::default()
     );
+}
+
+/// What the API would show, for comparing two indexes.
+fn view(ix: &Indexer) -> serde_json::Value {
+    use indexer::{ListQuery, Sort};
+    let g = ix.read();
+    let who = ["alice.near", "bob.near", "carol.near", "dave.near"];
+    json!({
+        "height": g.height(),
+        "active": g.list_agents(&ListQuery { limit: 100, ..ListQuery::default() }),
+        "newest": g.list_agents(&ListQuery { sort: Sort::Newest, limit: 100, ..ListQuery::default() }),
+        "agents": who.iter().map(|a| json!([g.agent(a), g.followers(a, None, 100), g.following(a, None, 100), g.endorsers(a)])).collect::<Vec<_>>(),
+        "tags": g.tags(),
+        "caps": g.capabilities(),
+    })
+}
+
+#[test]
+fn start_up_from_a_snapshot_plus_the_ledger_tail_equals_a_full_rebuild() {
+    let t = TempLedger::new();
+    t.commit(
+        "alice.near",
+        json!({"profile": {"name": "Alice", "tags": ["rust"]}, "tag/rust": true}),
+    );
+    t.commit(
+        "bob.near",
+        json!({"profile": {"name": "Bob"}, "graph/follow/alice.near": {"reason": "r"}}),
+    );
+    t.commit(
+        "carol.near",
+        json!({"profile": {"name": "Carol"}, "cap/skills/audit": true}),
+    );
+    let before = Indexer::new(IndexerConfig::new(NS));
+    rebuild_from_ledger(&before, &t.ledger).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("index.snapshot");
+    let info = indexer::write_snapshot(&before, &path).unwrap().unwrap();
+    assert_eq!(info.height, 3);
+    // The tail: changes, deletions and new agents after the snapshot.
+    t.commit(
+        "bob.near",
+        json!({"graph/follow/alice.near": null, "graph/follow/carol.near": {}}),
+    );
+    t.commit("alice.near", json!({"profile": {"name": "Alice 2", "tags": ["rust"]}, "endorsing/carol.near/skills/audit": {}}));
+    t.commit(
+        "dave.near",
+        json!({"profile": {"name": "Dave"}, "graph/follow/alice.near": {}}),
+    );
+    t.commit("carol.near", json!({"cap/skills/audit": null}));
+
+    let (from_snapshot, loaded) = indexer::load_or_empty(IndexerConfig::new(NS), &path);
+    assert_eq!(loaded, Some(info));
+    let tail = rebuild_from_ledger(&from_snapshot, &t.ledger).unwrap();
+    assert_eq!(tail.applied, 7, "only the tail's entries are applied");
+    let full = Indexer::new(IndexerConfig::new(NS));
+    rebuild_from_ledger(&full, &t.ledger).unwrap();
+    assert_eq!(view(&from_snapshot), view(&full));
 }

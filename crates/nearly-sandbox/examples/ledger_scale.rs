@@ -3,7 +3,7 @@
 //! transaction per agent per kind: 300k transactions of 5 or 10 keys), then times
 //! `rebuild_from_ledger` into an empty index.
 //!
-//! Run: `cargo run --release -p indexer --example ledger_scale [-- DIR]`. The ledger lives in
+//! Run: `cargo run --release -p nearly-sandbox --example ledger_scale [-- DIR]`. The ledger lives in
 //! `DIR` (default `$TMPDIR/nearly-indexer-ledger-scale`) and is reused by later runs; building
 //! it commits 300k fsynced transactions (minutes). Nothing is written inside the repository.
 
@@ -23,7 +23,7 @@ use nearly_sandbox::Ledger;
 use nearly_sandbox::ledger::ManualClock;
 use serde_json::{Map, Value};
 
-#[path = "../benches/support/mod.rs"]
+#[path = "../../indexer/benches/support/mod.rs"]
 #[allow(dead_code, missing_docs, clippy::cast_possible_truncation)]
 mod support;
 

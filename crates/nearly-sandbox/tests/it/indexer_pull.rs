@@ -5,7 +5,7 @@ use indexer::{Indexer, IndexerConfig, ListQuery, Sort, rebuild_from_ledger, sync
 use nearly_sandbox::fastdata_api::LedgerReader;
 use serde_json::json;
 
-use crate::helpers::{NS, T0, TempLedger};
+use crate::indexer_helpers::{NS, T0, TempLedger};
 
 fn populate(t: &TempLedger) {
     t.commit("alice.near", json!({"profile": {"name": "Alice", "tags": ["rust"]}, "tag/rust": true, "cap/skills/audit": true}));

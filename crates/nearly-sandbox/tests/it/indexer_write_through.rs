@@ -4,7 +4,7 @@ use indexer::{Indexer, IndexerConfig, rebuild_from_ledger, sync_once};
 use nearly_sandbox::fastdata_api::LedgerReader;
 use serde_json::json;
 
-use crate::helpers::{NS, T0, TempLedger};
+use crate::indexer_helpers::{NS, T0, TempLedger};
 
 const SEC: u64 = 1_000_000_000;
 
