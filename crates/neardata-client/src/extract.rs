@@ -203,7 +203,10 @@ pub fn parse_args(bytes: &[u8]) -> Result<ParsedArgs, CallDropped> {
         entries: Vec::with_capacity(sorted.len()),
         skipped: Vec::new(),
     };
-    for (key, value) in sorted {
+    for (key, mut value) in sorted {
+        // Nested objects in key order too (the indexer's serde_json has no `preserve_order`),
+        // whatever features another crate of the build turns on for serde_json.
+        value.sort_all_objects();
         if key.len() > MAX_KEY_BYTES {
             out.skipped
                 .push(KeySkipped::KeyTooLong { bytes: key.len() });
