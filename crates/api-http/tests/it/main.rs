@@ -12,4 +12,5 @@ mod hygiene;
 mod openapi;
 mod platforms;
 mod rate_limits;
+mod regressions;
 mod verify_claim;
