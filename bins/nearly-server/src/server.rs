@@ -158,7 +158,12 @@ impl Server {
             ledger = Some(sandbox_ledger);
         }
 
-        let http = tokio::spawn(api_http::run(listener, app, stopped(stop.subscribe())));
+        let http = tokio::spawn(api_http::run_with(
+            listener,
+            app,
+            stopped(stop.subscribe()),
+            config.serve_config(),
+        ));
         tracing::info!(
             address = %local_addr,
             mode = ?mode,

@@ -620,6 +620,16 @@ pub fn document() -> Value {
             "200".into(),
             json!({"description": "Success", "content": {content_type: {"schema": success_schema}}}),
         );
+        if o.body.is_some() || o.id == "verifyClaim" {
+            responses.insert(
+                "413".into(),
+                error_response("VALIDATION_ERROR: the body is over 64 KiB"),
+            );
+            responses.insert(
+                "408".into(),
+                error_response("VALIDATION_ERROR: the body did not arrive in time"),
+            );
+        }
         if !o.query.is_empty()
             || o.body.is_some()
             || o.path.contains("{account_id}")
@@ -664,18 +674,13 @@ pub fn document() -> Value {
             );
         }
         if o.id == "verifyClaim" {
-            let verdict =
-                json!({"content": {"application/json": {"schema": reference(o.response)}}});
-            for (status, why) in [(
-                "502",
-                "NEAR RPC failed: {valid: false, reason: \"rpc_error\"}; safe to retry",
-            )] {
-                let mut r = verdict.clone();
-                if let Some(obj) = r.as_object_mut() {
-                    obj.insert("description".into(), json!(why));
-                }
-                responses.insert(status.into(), r);
-            }
+            responses.insert(
+                "502".into(),
+                json!({
+                    "description": "NEAR RPC failed: {valid: false, reason: \"rpc_error\"}; safe to retry",
+                    "content": {"application/json": {"schema": reference(o.response)}},
+                }),
+            );
         }
         if o.auth == Auth::Admin {
             responses.insert(
@@ -875,7 +880,7 @@ fn schemas() -> Value {
         vec![("output_hex", string()), ("signature_hex", string()), ("alpha", string()), ("vrf_public_key", string())],
     )]});
     json!({
-        "AccountId": {"type": "string", "minLength": 2, "maxLength": 64, "pattern": "^[a-z0-9_.-]+$"},
+        "AccountId": {"type": "string", "minLength": 2, "maxLength": 64, "pattern": "^(([a-z0-9]+[-_])*[a-z0-9]+\\.)*([a-z0-9]+[-_])*[a-z0-9]+$"},
         "ErrorCode": {"type": "string", "enum": [
             "NOT_FOUND", "SELF_FOLLOW", "SELF_ENDORSE", "SELF_UNENDORSE", "SELF_UNFOLLOW",
             "AUTH_REQUIRED", "AUTH_FAILED", "NONCE_REPLAY", "RATE_LIMITED", "BUDGET_EXHAUSTED",

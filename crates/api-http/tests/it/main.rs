@@ -13,4 +13,5 @@ mod openapi;
 mod platforms;
 mod rate_limits;
 mod regressions;
+mod serve;
 mod verify_claim;
