@@ -681,18 +681,7 @@ fn key_hash(api_key: &str) -> [u8; 32] {
 
 /// A random (version 4) UUID in its canonical text form.
 pub(crate) fn uuid_v4() -> String {
-    let mut b = random_bytes();
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let h = hex::encode(&b[..16]);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
+    uuid::Uuid::new_v4().to_string()
 }
 
 #[async_trait]
