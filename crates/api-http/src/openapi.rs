@@ -935,7 +935,7 @@ fn schemas() -> Value {
             ("removed_keys", integer()),
         ]),
         "ProfilePatch": json!({"type": "object", "minProperties": 1, "properties": {
-            "name": {"type": ["string", "null"], "maxLength": 50},
+            "name": {"type": ["string", "null"], "minLength": 1, "maxLength": 50},
             "description": {"type": ["string", "null"], "maxLength": 500},
             "image": {"type": ["string", "null"], "maxLength": 512, "format": "uri"},
             "tags": {"type": ["array", "null"], "maxItems": 10, "items": {"type": "string", "pattern": "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$", "maxLength": 30}},
