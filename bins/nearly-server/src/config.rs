@@ -198,6 +198,18 @@ pub struct Config {
     /// process-wide recorder.
     #[arg(skip)]
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
+    /// Seconds a connection may take to send a request head, and may sit idle between
+    /// keep-alive requests, before the server closes it (at least 1).
+    #[arg(long, env = "NEARLY_HEADER_READ_TIMEOUT_SECS", default_value_t = api_http::serve::DEFAULT_HEADER_READ_TIMEOUT.as_secs())]
+    pub header_read_timeout_secs: u64,
+
+    /// Seconds a request body may take to arrive before a 408 (at least 1).
+    #[arg(long, env = "NEARLY_BODY_READ_TIMEOUT_SECS", default_value_t = api_http::serve::DEFAULT_BODY_READ_TIMEOUT.as_secs())]
+    pub body_read_timeout_secs: u64,
+
+    /// Seconds a whole request may take before a 408 (at least 1).
+    #[arg(long, env = "NEARLY_REQUEST_TIMEOUT_SECS", default_value_t = api_http::serve::DEFAULT_REQUEST_TIMEOUT.as_secs())]
+    pub request_timeout_secs: u64,
 }
 
 impl Config {
@@ -227,6 +239,9 @@ impl Config {
             redis_timeout_ms: 500,
             metrics_listen: None,
             metrics: None,
+            header_read_timeout_secs: api_http::serve::DEFAULT_HEADER_READ_TIMEOUT.as_secs(),
+            body_read_timeout_secs: api_http::serve::DEFAULT_BODY_READ_TIMEOUT.as_secs(),
+            request_timeout_secs: api_http::serve::DEFAULT_REQUEST_TIMEOUT.as_secs(),
         }
     }
 
@@ -279,7 +294,26 @@ impl Config {
                 "--pull-interval-secs must be at least 1".into(),
             ));
         }
+        for (secs, flag) in [
+            (self.header_read_timeout_secs, "--header-read-timeout-secs"),
+            (self.body_read_timeout_secs, "--body-read-timeout-secs"),
+            (self.request_timeout_secs, "--request-timeout-secs"),
+        ] {
+            if secs == 0 {
+                return Err(ServerError::Config(format!("{flag} must be at least 1")));
+            }
+        }
         Ok(mode)
+    }
+
+    /// The connection time bounds.
+    #[must_use]
+    pub fn serve_config(&self) -> api_http::ServeConfig {
+        api_http::ServeConfig {
+            header_read_timeout: Duration::from_secs(self.header_read_timeout_secs),
+            body_read_timeout: Duration::from_secs(self.body_read_timeout_secs),
+            request_timeout: Duration::from_secs(self.request_timeout_secs),
+        }
     }
 
     /// The pull interval as a duration.

@@ -77,11 +77,10 @@ pub(crate) async fn install(
                 .map_err(|source| ServerError::Bind { addr, source })?;
             let bound: SocketAddr = listener.local_addr().unwrap_or(addr);
             tracing::info!(address = %bound, "metrics listening");
+            // The same connection bounds as the API's listener (no slowloris on the side port).
+            let serve = config.serve_config();
             tokio::spawn(async move {
-                if let Err(e) = axum::serve(listener, metrics)
-                    .with_graceful_shutdown(stop)
-                    .await
-                {
+                if let Err(e) = api_http::run_with(listener, metrics, stop, serve).await {
                     tracing::error!(error = %e, "metrics listener stopped");
                 }
             });

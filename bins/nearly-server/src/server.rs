@@ -178,7 +178,12 @@ impl Server {
         let app = web::router(pages, app);
         let app =
             crate::observe::install(&config, &observed, app, stopped(stop.subscribe())).await?;
-        let http = tokio::spawn(api_http::run(listener, app, stopped(stop.subscribe())));
+        let http = tokio::spawn(api_http::run_with(
+            listener,
+            app,
+            stopped(stop.subscribe()),
+            config.serve_config(),
+        ));
         tracing::info!(
             address = %local_addr,
             mode = ?mode,

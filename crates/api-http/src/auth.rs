@@ -33,6 +33,9 @@ pub const HINT_BAD_WALLET_KEY: &str = "Custody does not know this wallet key. Us
 /// Hint on an expired `near:` token.
 pub const HINT_TOKEN_EXPIRED: &str =
     "near: tokens are valid for 30 seconds around their timestamp: mint a fresh one and retry.";
+/// Hint on a token of a named account when the server has no NEAR RPC: permanent, not
+/// retriable.
+pub const HINT_NAMED_NEEDS_RPC: &str = "This server runs without NEAR RPC, so it cannot verify named accounts (like alice.near); retrying will not help. Use a wk_ key or a token of an implicit account, or ask the operator to configure NEAR RPC (--rpc-url).";
 /// Hint on a `near:` token that fails verification.
 pub const HINT_BAD_TOKEN: &str = "Mint a fresh near: token from your custody wallet; it must be signed by a full-access key of its account.";
 /// Hint on a NEAR AI token that fails verification.
@@ -150,6 +153,10 @@ async fn verify_near_token(
                 custody_auth: Some(auth),
             })
         }
+        Err(TokenError::NotBound(why)) if !state.access_keys.resolves_named_accounts() => Err(
+            ApiError::new(ErrorCode::AuthFailed, format!("Auth failed: {why}"))
+                .with_hint(HINT_NAMED_NEEDS_RPC),
+        ),
         Err(TokenError::RpcError(cause)) => Err(ApiError::upstream(
             "Could not check the near: token's key against NEAR RPC; retry shortly",
             cause,
@@ -192,6 +199,10 @@ async fn verify_near_ai(state: &AppState, token: &str) -> Result<Caller, ApiErro
                 format!("NEAR AI token already used: {}", e.detail()),
             )
             .with_hint(HINT_REPLAY),
+            Reason::AccountBinding if !state.access_keys.resolves_named_accounts() => {
+                ApiError::new(ErrorCode::AuthFailed, format!("Auth failed: {e}"))
+                    .with_hint(HINT_NAMED_NEEDS_RPC)
+            }
             Reason::RpcError => ApiError::upstream(
                 "Could not verify the NEAR AI token's key; retry shortly",
                 e.detail(),

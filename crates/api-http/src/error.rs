@@ -18,9 +18,10 @@ pub const FUND_TOKEN: &str = "NEAR";
 
 /// A failed request, rendered as `{success:false, error, code, hint?, retry_after?, meta?}`.
 ///
-/// The HTTP status comes from [`ErrorCode::http_status`], except for the two transport-level
-/// statuses that have no error code of their own: 405 ([`ApiError::method_not_allowed`]) and 413
-/// ([`ApiError::payload_too_large`]), which carry `VALIDATION_ERROR` in the body. When
+/// The HTTP status comes from [`ErrorCode::http_status`], except for the transport-level
+/// statuses that have no error code of their own: 405 ([`ApiError::method_not_allowed`]), 408
+/// ([`ApiError::request_timeout`]) and 413 ([`ApiError::payload_too_large`]), which carry
+/// `VALIDATION_ERROR` in the body. When
 /// `retry_after` is set the response also has a `Retry-After` header.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiError {
@@ -39,7 +40,7 @@ pub struct ApiError {
 }
 
 /// Extra response headers (e.g. `X-RateLimit-*` on a 429) and the transport-level status that
-/// overrides the code's (405, 413 only).
+/// overrides the code's (405, 408, 413 only).
 #[derive(Debug, Clone, PartialEq, Default)]
 struct Extra {
     headers: Vec<(HeaderName, HeaderValue)>,
@@ -168,6 +169,18 @@ impl ApiError {
         ));
         e.extra.get_or_insert_with(Box::default).transport_status =
             Some(StatusCode::PAYLOAD_TOO_LARGE);
+        e
+    }
+
+    /// 408 with `VALIDATION_ERROR` in the body: the request (its body, or the whole exchange)
+    /// did not arrive within `what`'s bound.
+    pub fn request_timeout(what: &str, bound: std::time::Duration) -> Self {
+        let mut e = Self::validation(format!(
+            "Request timeout: {what} did not complete within {} s",
+            bound.as_secs()
+        ));
+        e.extra.get_or_insert_with(Box::default).transport_status =
+            Some(StatusCode::REQUEST_TIMEOUT);
         e
     }
 

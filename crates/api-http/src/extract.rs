@@ -36,13 +36,33 @@ impl<S: Send + Sync> FromRequest<S> for JsonObject {
 
 /// Reads the whole body, mapping an over-limit body to 413.
 pub(crate) async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
+    let bound = req.extensions().get::<BodyReadTimeout>().map(|t| t.0);
     Bytes::from_request(req, state).await.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::payload_too_large(MAX_BODY_BYTES)
+        } else if let Some(bound) = bound.filter(|_| is_body_timeout(&rejection)) {
+            ApiError::request_timeout("the request body", bound)
         } else {
             ApiError::validation(format!("Request body could not be read: {rejection}"))
         }
     })
+}
+
+/// The body-read bound of the serving loop, carried in each request's extensions so a body
+/// that stops arriving is answered 408 with the bound in the message.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BodyReadTimeout(pub(crate) std::time::Duration);
+
+/// Whether a body rejection was caused by `tower_http`'s body timeout.
+fn is_body_timeout(rejection: &axum::extract::rejection::BytesRejection) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(rejection);
+    while let Some(e) = source {
+        if e.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        source = e.source();
+    }
+    false
 }
 
 /// Whether a content type is JSON (`application/json`, `application/*+json`, any parameters).

@@ -45,10 +45,10 @@ pub mod platforms;
 pub mod probes;
 pub mod rate_limit;
 mod routes;
+pub mod serve;
 pub mod state;
 
 use std::future::Future;
-use std::net::SocketAddr;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -67,6 +67,7 @@ pub use platforms::{
 };
 pub use rate_limit::{Action, Decision, InMemoryRateLimiter, Limit, RateLimiter, RateLimiterError};
 pub use routes::{SKILL_MD, client_ip};
+pub use serve::{ServeConfig, run_with};
 pub use state::{
     ApiConfig, AppState, DEFAULT_NAMESPACE, HealthProbe, IndexHealth, IndexProfiles, IndexStatus,
 };
@@ -87,7 +88,8 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Serves `router` on `listener` (with peer addresses for per-IP limits) until `shutdown`
-/// completes, then lets in-flight requests finish.
+/// completes, then lets in-flight requests finish. Header, body and request reads are bounded
+/// by the [`ServeConfig`] defaults; [`run_with`] takes other bounds.
 ///
 /// # Errors
 ///
@@ -97,10 +99,5 @@ pub async fn run(
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    run_with(listener, router, shutdown, ServeConfig::default()).await
 }

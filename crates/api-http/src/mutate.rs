@@ -198,8 +198,9 @@ pub(crate) async fn heartbeat(
         obj.insert(
             "delta".into(),
             json!({
-                "since": since,
-                "since_height": since_height,
+                // Always integers: 0 on the first heartbeat ("since the beginning").
+                "since": since.unwrap_or(0),
+                "since_height": since_height.unwrap_or(0),
                 "new_followers_count": activity.new_followers.len(),
                 "new_following_count": activity.new_following.len(),
                 "new_followers": activity.new_followers,
@@ -217,6 +218,14 @@ pub(crate) async fn delist(
     Mutator(caller): Mutator,
 ) -> ApiResult<Response> {
     let account = caller.account_id.clone();
+    // The documented limit (1 per 300 s) is checked first: a second delist inside the window
+    // is a 429 with `retry_after`, not a 404 for the profile the first one removed.
+    let decision = enforce(
+        state.rate_limiter.as_ref(),
+        Action::Delist,
+        account.as_str(),
+    )
+    .await?;
     let keys = {
         let graph = state.index.read();
         let Some(profile) = graph.profile(account.as_str()) else {
@@ -238,12 +247,6 @@ pub(crate) async fn delist(
         keys.dedup();
         keys
     };
-    let decision = enforce(
-        state.rate_limiter.as_ref(),
-        Action::Delist,
-        account.as_str(),
-    )
-    .await?;
     let writes: Vec<(String, Value)> = keys.into_iter().map(|k| (k, Value::Null)).collect();
     commit(&state, &caller, &writes).await?;
     Ok(with_rate_headers(

@@ -620,7 +620,21 @@ pub fn document() -> Value {
             "200".into(),
             json!({"description": "Success", "content": {content_type: {"schema": success_schema}}}),
         );
-        if !o.query.is_empty() || o.body.is_some() || o.path.contains("{account_id}") {
+        if o.body.is_some() || o.id == "verifyClaim" {
+            responses.insert(
+                "413".into(),
+                error_response("VALIDATION_ERROR: the body is over 64 KiB"),
+            );
+            responses.insert(
+                "408".into(),
+                error_response("VALIDATION_ERROR: the body did not arrive in time"),
+            );
+        }
+        if !o.query.is_empty()
+            || o.body.is_some()
+            || o.path.contains("{account_id}")
+            || o.id == "verifyClaim"
+        {
             responses.insert(
                 "400".into(),
                 error_response("VALIDATION_ERROR: a parameter or body field failed validation"),
@@ -660,24 +674,13 @@ pub fn document() -> Value {
             );
         }
         if o.id == "verifyClaim" {
-            let verdict =
-                json!({"content": {"application/json": {"schema": reference(o.response)}}});
-            for (status, why) in [
-                (
-                    "400",
-                    "The request is not a verify-claim object: {valid: false, reason: \"malformed\"}",
-                ),
-                (
-                    "502",
-                    "NEAR RPC failed: {valid: false, reason: \"rpc_error\"}; safe to retry",
-                ),
-            ] {
-                let mut r = verdict.clone();
-                if let Some(obj) = r.as_object_mut() {
-                    obj.insert("description".into(), json!(why));
-                }
-                responses.insert(status.into(), r);
-            }
+            responses.insert(
+                "502".into(),
+                json!({
+                    "description": "NEAR RPC failed: {valid: false, reason: \"rpc_error\"}; safe to retry",
+                    "content": {"application/json": {"schema": reference(o.response)}},
+                }),
+            );
         }
         if o.auth == Auth::Admin {
             responses.insert(
@@ -877,7 +880,7 @@ fn schemas() -> Value {
         vec![("output_hex", string()), ("signature_hex", string()), ("alpha", string()), ("vrf_public_key", string())],
     )]});
     json!({
-        "AccountId": {"type": "string", "minLength": 2, "maxLength": 64, "pattern": "^[a-z0-9_.-]+$"},
+        "AccountId": {"type": "string", "minLength": 2, "maxLength": 64, "pattern": "^(([a-z0-9]+[-_])*[a-z0-9]+\\.)*([a-z0-9]+[-_])*[a-z0-9]+$"},
         "ErrorCode": {"type": "string", "enum": [
             "NOT_FOUND", "SELF_FOLLOW", "SELF_ENDORSE", "SELF_UNENDORSE", "SELF_UNFOLLOW",
             "AUTH_REQUIRED", "AUTH_FAILED", "NONCE_REPLAY", "RATE_LIMITED", "BUDGET_EXHAUSTED",
@@ -932,7 +935,7 @@ fn schemas() -> Value {
             ("removed_keys", integer()),
         ]),
         "ProfilePatch": json!({"type": "object", "minProperties": 1, "properties": {
-            "name": {"type": ["string", "null"], "maxLength": 50},
+            "name": {"type": ["string", "null"], "minLength": 1, "maxLength": 50},
             "description": {"type": ["string", "null"], "maxLength": 500},
             "image": {"type": ["string", "null"], "maxLength": 512, "format": "uri"},
             "tags": {"type": ["array", "null"], "maxItems": 10, "items": {"type": "string", "pattern": "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$", "maxLength": 30}},

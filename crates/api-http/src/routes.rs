@@ -10,9 +10,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use nearly_core::{AccountId, ErrorCode};
-use nep413::{
-    Reason, Verifier, VerifyClaimPolicy, VerifyClaimRequest, VerifyClaimResponse, VerifyError,
-};
+use nep413::{Reason, Verifier, VerifyClaimPolicy, VerifyClaimRequest, VerifyClaimResponse};
 use serde_json::{Map, Value, json};
 use tokio::task::JoinSet;
 
@@ -111,8 +109,8 @@ fn bare(status: StatusCode, body: &VerifyClaimResponse) -> Response {
 }
 
 /// `POST /verify-claim`: the bare `{valid, ...}` verdict. 200 for valid and invalid claims, 502
-/// for `rpc_error`, 400 (with `reason: "malformed"`) when the body is not a verify-claim object,
-/// 429 in the error envelope when the IP is over 60 per 60 s.
+/// for `rpc_error`; 400 `VALIDATION_ERROR` in the error envelope when the body is not a
+/// verify-claim object, 429 in the error envelope when the IP is over 60 per 60 s.
 pub(crate) async fn verify_claim(
     State(state): State<AppState>,
     req: Request,
@@ -125,16 +123,9 @@ pub(crate) async fn verify_claim(
     )
     .await?;
     let bytes = read_body(Request::from_parts(parts, body), &state).await?;
-    let request = match parse_claim_request(&bytes) {
-        Ok(r) => r,
-        Err(detail) => {
-            let verdict = VerifyClaimResponse::Invalid(VerifyError::Malformed(detail));
-            return Ok(with_rate_headers(
-                &decision,
-                bare(StatusCode::BAD_REQUEST, &verdict),
-            ));
-        }
-    };
+    // A wrong envelope (not an object, a missing or mistyped field) is a request error in
+    // the error envelope; only a claim that parses gets a verdict.
+    let request = parse_claim_request(&bytes).map_err(ApiError::validation)?;
     let verifier = Verifier::new(
         state.clock.clone(),
         state.nonces.clone(),
@@ -193,11 +184,6 @@ pub(crate) async fn register_platforms(
                     ids.push(id.to_owned());
                 }
             }
-            if ids.is_empty() {
-                return Err(ApiError::validation(
-                    "platforms must not be empty (omit it to register on every platform)",
-                ));
-            }
             ids
         }
         Some(_) => {
@@ -206,6 +192,17 @@ pub(crate) async fn register_platforms(
             ));
         }
     };
+    if requested.is_empty() {
+        // An empty list checks the credential without registering anywhere.
+        let registered = state
+            .platform_store
+            .platforms(&caller.account_id)
+            .await
+            .map_err(|e| {
+                ApiError::upstream("The platform store is unavailable; retry shortly", e)
+            })?;
+        return Ok(ok(json!({ "platforms": {}, "registered": registered })));
+    }
     let Some(custody_auth) = caller.custody_auth.clone() else {
         return Err(ApiError::new(
             ErrorCode::AuthRequired,

@@ -129,6 +129,13 @@ pub enum ValidationError {
     /// The image URL's port is not a number from 0 to 65535.
     #[error("Image URL port must be a number from 0 to 65535")]
     ImageUrlInvalidPort,
+    /// The image URL names a port other than 443, the https default (`:22`, `:6379`, ... reach
+    /// other services than a web server).
+    #[error("Image URL must use the default https port (443), not {port}")]
+    ImageUrlPortNotAllowed {
+        /// The port named.
+        port: u16,
+    },
     /// The image URL's host is private, loopback, link-local, unspecified or otherwise local.
     #[error("Image URL must not point to local or internal hosts")]
     ImageUrlPrivateHost,

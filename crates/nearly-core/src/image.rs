@@ -19,9 +19,11 @@ use crate::text::{char_len, is_unsafe_char};
 /// 4. no `@` in the authority (no credentials, no `user@host` confusion);
 /// 5. the host is an ASCII name (IDN hosts must be written in punycode, since international
 ///    spellings such as full-width digits map onto IP addresses), a dotted-decimal IPv4 address
-///    or a bracketed IPv6 address, and the port, if any, is 0-65535;
-/// 6. the host is not local: `localhost`, single-label names, `*.localhost`, `*.local`,
-///    `*.internal`, `*.localdomain`, `*.lan`, `*.home.arpa`; IPv4 in 0/8, 10/8, 100.64/10,
+///    or a bracketed IPv6 address, and the port, if any, is 443 (any other port reaches another
+///    service than a web server: `:22`, `:6379`);
+/// 6. the host is not local: `localhost`, single-label names, `*.localhost`, `*.local` (so
+///    `*.cluster.local`), `*.svc` (Kubernetes services), `*.internal`, `*.localdomain`,
+///    `*.lan`, `*.home.arpa`; IPv4 in 0/8, 10/8, 100.64/10,
 ///    127/8, 169.254/16, 172.16/12, 192.0.0/24, 192.168/16, 198.18/15, 224/4 (multicast) and
 ///    240/4 (reserved, broadcast); IPv6 `::`, `::1`, fe80::/10, fec0::/10, fc00::/7, ff00::/8,
 ///    and IPv4-mapped, IPv4-compatible, IPv4-translated, NAT64 (64:ff9b::/96) and 6to4
@@ -140,10 +142,17 @@ fn check(raw: &str) -> Result<(), ValidationError> {
             if is_blocked_v6(addr) {
                 return Err(ValidationError::ImageUrlPrivateHost);
             }
-            Ok(())
         }
-        Host::Name(name) => check_host_name(name),
+        Host::Name(name) => check_host_name(name)?,
     }
+    // Checked after the host, so a private host is reported as such whatever its port.
+    if let Some(port) = port.filter(|p| !p.is_empty())
+        && let Ok(port) = port.parse::<u16>()
+        && port != 443
+    {
+        return Err(ValidationError::ImageUrlPortNotAllowed { port });
+    }
+    Ok(())
 }
 
 enum Host<'a> {
@@ -174,9 +183,10 @@ fn split_host_port(authority: &str) -> Result<(Host<'_>, Option<&str>), Validati
 }
 
 /// Local-only DNS suffixes (matched as whole labels).
-const LOCAL_SUFFIXES: [&str; 6] = [
+const LOCAL_SUFFIXES: [&str; 7] = [
     "localhost",
     "local",
+    "svc",
     "internal",
     "localdomain",
     "lan",
@@ -352,7 +362,7 @@ mod tests {
         for ok in [
             "https://example.com/a.png",
             "HTTPS://Example.COM/a.png",
-            "https://cdn.example.com:8443/x/y.png?size=64#top",
+            "https://cdn.example.com:443/x/y.png?size=64#top",
             "https://example.com",
             "https://example.com.",
             "https://8.8.8.8/a.png",
@@ -443,6 +453,25 @@ mod tests {
     }
 
     #[test]
+    fn refuses_ports_other_than_443() {
+        for (url, port) in [
+            ("https://example.com:22/a.png", 22),
+            ("https://example.com:6379/", 6379),
+            ("https://cdn.example.com:8443/a.png", 8443),
+            ("https://8.8.8.8:80/", 80),
+            ("https://[2606:4700::1111]:0/", 0),
+        ] {
+            assert_eq!(
+                err(url),
+                ValidationError::ImageUrlPortNotAllowed { port },
+                "{url}"
+            );
+        }
+        assert!(ImageUrl::parse("https://example.com:443/a.png").is_ok());
+        assert!(ImageUrl::parse("https://example.com:/a.png").is_ok());
+    }
+
+    #[test]
     fn refuses_local_names() {
         for bad in [
             "https://localhost/a.png",
@@ -452,6 +481,9 @@ mod tests {
             "https://metadata.google.internal/a.png",
             "https://intranet/a.png",
             "https://router.home.arpa/a.png",
+            "https://redis.default.svc/a.png",
+            "https://redis.default.svc.cluster.local/a.png",
+            "https://api.svc./a.png",
         ] {
             assert_eq!(err(bad), ValidationError::ImageUrlPrivateHost, "{bad}");
         }

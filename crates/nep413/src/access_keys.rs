@@ -29,19 +29,37 @@ pub enum AccessKeyStatus {
 pub trait AccessKeys: Send + Sync {
     /// The status of `public_key` on `account_id` at final finality.
     async fn access_key_status(&self, account_id: &str, public_key: &PublicKey) -> AccessKeyStatus;
+
+    /// Whether this lookup can answer for named accounts at all. `false` (only
+    /// [`ImplicitOnly`]) makes a named account a permanent, operator-side condition rather
+    /// than a transient RPC failure: [`check_binding`] refuses it as
+    /// [`VerifyError::AccountBinding`] with [`NAMED_ACCOUNTS_NEED_RPC`] and never asks.
+    fn resolves_named_accounts(&self) -> bool {
+        true
+    }
 }
 
-/// An [`AccessKeys`] for deployments without NEAR RPC: only implicit accounts can be verified;
-/// every named account is answered with [`AccessKeyStatus::RpcError`].
+/// Why a named account cannot be verified by a deployment without NEAR RPC. Permanent until
+/// the operator configures an RPC endpoint; retrying does not help.
+pub const NAMED_ACCOUNTS_NEED_RPC: &str = "named accounts can only be verified when the operator configures NEAR RPC (the server runs without one); this is not retriable: use an implicit account or ask the operator to set an RPC URL";
+
+/// An [`AccessKeys`] for deployments without NEAR RPC: only implicit accounts can be verified.
+/// A named account is a permanent condition, not a transient one:
+/// [`AccessKeys::resolves_named_accounts`] is `false`, and asked anyway it answers
+/// [`AccessKeyStatus::Missing`] with [`NAMED_ACCOUNTS_NEED_RPC`].
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ImplicitOnly;
 
 #[async_trait]
 impl AccessKeys for ImplicitOnly {
     async fn access_key_status(&self, account_id: &str, _: &PublicKey) -> AccessKeyStatus {
-        AccessKeyStatus::RpcError(format!(
-            "no NEAR RPC configured: cannot look up named account {account_id}"
-        ))
+        AccessKeyStatus::Missing {
+            detail: format!("{account_id}: {NAMED_ACCOUNTS_NEED_RPC}"),
+        }
+    }
+
+    fn resolves_named_accounts(&self) -> bool {
+        false
     }
 }
 
@@ -92,6 +110,11 @@ pub async fn check_binding(
             )))
         };
     }
+    if !access_keys.resolves_named_accounts() {
+        return Err(VerifyError::AccountBinding(format!(
+            "cannot check that {public_key} is a key of {account_id}: {NAMED_ACCOUNTS_NEED_RPC}"
+        )));
+    }
     match access_keys.access_key_status(account_id, public_key).await {
         AccessKeyStatus::FullAccess => Ok(()),
         AccessKeyStatus::NotFullAccess { permission } => Err(VerifyError::AccountBinding(format!(
@@ -114,6 +137,20 @@ mod tests {
         assert!(!is_implicit_account(&"A".repeat(64)));
         assert!(!is_implicit_account(&"a".repeat(63)));
         assert!(!is_implicit_account(&"g".repeat(64)));
+    }
+
+    /// Issue 11 item 7: without RPC a named account is a permanent refusal, not `rpc_error`.
+    #[tokio::test]
+    async fn named_accounts_without_rpc_are_not_transient() {
+        let key =
+            PublicKey::from(ed25519_dalek::SigningKey::from_bytes(&[1u8; 32]).verifying_key());
+        let e = check_binding("alice.near", &key, &ImplicitOnly)
+            .await
+            .unwrap_err();
+        assert!(!e.is_transient(), "{e}");
+        assert!(
+            matches!(&e, VerifyError::AccountBinding(d) if d.contains(NAMED_ACCOUNTS_NEED_RPC))
+        );
     }
 
     #[test]

@@ -16,7 +16,9 @@ pub mod policy;
 #[cfg(feature = "rpc")]
 pub mod rpc;
 
-pub use access_keys::{AccessKeyStatus, AccessKeys, ImplicitOnly, is_implicit_account};
+pub use access_keys::{
+    AccessKeyStatus, AccessKeys, ImplicitOnly, NAMED_ACCOUNTS_NEED_RPC, is_implicit_account,
+};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use ed25519_dalek::SigningKey;
 pub use encoding::{Nonce, ParseError, PublicKey, Signature};

@@ -209,16 +209,15 @@ impl LocalCustody {
         self.blocking(|inner| inner.create_wallet()).await
     }
 
-    /// The account behind a credential: a `wk_` key issued here, or a valid `near:` token of an
-    /// account that has a wallet here.
+    /// The account behind a credential: a `wk_` key issued here, or a valid `near:` token (of
+    /// any implicit account: the holder of its key may act as it, wallet here or not).
     ///
     /// # Errors
     ///
     /// [`Error::InvalidApiKey`], [`Error::TimestampExpired`] or [`Error::InvalidSignature`].
     pub async fn account_of(&self, auth: &CustodyAuth) -> Result<String, Error> {
         let principal = self.principal(auth).await?;
-        self.blocking(move |inner| inner.authenticate(principal).map(|w| w.account_id))
-            .await
+        self.blocking(move |inner| inner.account(principal)).await
     }
 
     /// `POST /wallet/v1/call`: commits a `__fastdata_kv` call into the ledger with the wallet's
@@ -280,12 +279,12 @@ impl LocalCustody {
     pub async fn wallet_balance(&self, auth: &CustodyAuth) -> Result<BalanceResponse, Error> {
         let principal = self.principal(auth).await?;
         self.blocking(move |inner| {
-            let wallet = inner.authenticate(principal)?;
-            let balance = inner.balance_of(&wallet.account_id)?;
+            let account_id = inner.account(principal)?;
+            let balance = inner.balance_of(&account_id)?;
             Ok(BalanceResponse {
                 balance: balance.to_string(),
                 token: Some("near".to_owned()),
-                account_id: wallet.account_id,
+                account_id,
             })
         })
         .await
@@ -463,14 +462,23 @@ impl Inner {
         })
     }
 
-    fn authenticate(&self, principal: Principal) -> Result<Wallet, Error> {
-        let account_id = match principal {
+    /// The account a principal acts as: the wallet of a `wk_` key, or the account of a
+    /// verified `near:` token, wallet or not (whoever holds an account's key may write as it,
+    /// as on OutLayer).
+    fn account(&self, principal: Principal) -> Result<String, Error> {
+        match principal {
             Principal::KeyHash(hash) => self
                 .store
                 .account_by_key_hash(&hash)?
-                .ok_or_else(|| Error::InvalidApiKey("unknown API key".to_owned()))?,
-            Principal::Account(account_id) => account_id,
-        };
+                .ok_or_else(|| Error::InvalidApiKey("unknown API key".to_owned())),
+            Principal::Account(account_id) => Ok(account_id),
+        }
+    }
+
+    /// The wallet (with its signing key) a principal acts through: only accounts whose key
+    /// this custody holds can have it signed for.
+    fn authenticate(&self, principal: Principal) -> Result<Wallet, Error> {
+        let account_id = self.account(principal)?;
         let record = self
             .store
             .wallet(&account_id)?
@@ -494,26 +502,24 @@ impl Inner {
         request: &CallRequest,
         idempotency_key: Option<&str>,
     ) -> Result<CallOutcome, Error> {
-        let wallet = self.authenticate(principal)?;
+        let account_id = self.account(principal)?;
         let _serial = self.calls.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(key) = idempotency_key
-            && let Some(previous) = self.store.idempotent_request(&wallet.account_id, key)?
+            && let Some(previous) = self.store.idempotent_request(&account_id, key)?
         {
             return Ok(CallOutcome::DuplicateIdempotencyKey {
                 message: format!("Request already processed: {previous}"),
             });
         }
         let args = validate_call(request)?;
-        if self.balance_of(&wallet.account_id)? == 0 {
-            return Err(Error::InsufficientBalance {
-                account_id: wallet.account_id,
-            });
+        if self.balance_of(&account_id)? == 0 {
+            return Err(Error::InsufficientBalance { account_id });
         }
         let request_id = uuid_v4();
         let tx_hash = bs58::encode(Sha256::digest(
             format!(
                 "sandbox-custody/tx\n{request_id}\n{}\n{}",
-                wallet.account_id, request.receiver_id
+                account_id, request.receiver_id
             )
             .as_bytes(),
         ))
@@ -524,7 +530,7 @@ impl Inner {
         };
         let receipt = self
             .ledger
-            .commit_with(&request.receiver_id, &wallet.account_id, &args, &meta)
+            .commit_with(&request.receiver_id, &account_id, &args, &meta)
             .map_err(|e| match e {
                 LedgerError::Rejected(why) => Error::OnchainFailed {
                     tx_hash: tx_hash.clone(),
@@ -535,10 +541,10 @@ impl Inner {
             })?;
         if let Some(key) = idempotency_key {
             self.store
-                .record_idempotent_request(&wallet.account_id, key, &request_id)?;
+                .record_idempotent_request(&account_id, key, &request_id)?;
         }
         tracing::debug!(
-            account_id = wallet.account_id,
+            account_id = account_id,
             receiver_id = request.receiver_id,
             block_height = receipt.block_height,
             accepted = receipt.accepted.len(),
@@ -675,18 +681,7 @@ fn key_hash(api_key: &str) -> [u8; 32] {
 
 /// A random (version 4) UUID in its canonical text form.
 pub(crate) fn uuid_v4() -> String {
-    let mut b = random_bytes();
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let h = hex::encode(&b[..16]);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
+    uuid::Uuid::new_v4().to_string()
 }
 
 #[async_trait]
@@ -828,12 +823,68 @@ mod tests {
             "s",
             clock.now_ns() / 1_000_000_000,
         );
-        assert!(matches!(
+        assert_eq!(
             custody
                 .account_of(&CustodyAuth::AccountToken(foreign))
                 .await,
+            Ok(account)
+        );
+    }
+
+    /// Issue 11 item 5: the holder of an account's key writes as that account, wallet here or
+    /// not (admin hide/unhide by a key-holding admin works locally as in production).
+    #[tokio::test]
+    async fn a_verified_token_without_a_local_wallet_writes_as_its_account() {
+        let dir = tempfile::tempdir().unwrap();
+        let (custody, clock) = open(dir.path(), Config::default());
+        let admin = SigningKey::from_bytes(&[9u8; 32]);
+        let account = hex::encode(admin.verifying_key().to_bytes());
+        let token = outlayer_client::mint_account_token(
+            &admin,
+            &account,
+            "admin",
+            clock.now_ns() / 1_000_000_000,
+        );
+        let auth = CustodyAuth::AccountToken(token);
+        let mut args = Map::new();
+        args.insert("hidden/someone.near".into(), json!(true));
+        let write = CallRequest::fastdata_kv("contextual.near", args);
+        let outcome = custody.execute_call(&auth, &write, None).await.unwrap();
+        assert!(outcome.is_applied(), "{outcome:?}");
+        let row = custody
+            .ledger()
+            .latest("contextual.near", &account, "hidden/someone.near")
+            .unwrap()
+            .expect("the write is committed under the token's account");
+        assert_eq!(row.json_value().unwrap(), Some(json!(true)));
+        assert_eq!(
+            custody.wallet_balance(&auth).await.unwrap().account_id,
+            account
+        );
+        // Signing still needs a key this custody holds.
+        let sign = SignMessageRequest {
+            message: "m".into(),
+            recipient: "nearly.social".into(),
+            nonce: None,
+            format: None,
+        };
+        assert!(matches!(
+            custody.sign_nep413(&auth, &sign).await,
             Err(Error::InvalidApiKey(_))
         ));
+        // A forged token is still refused.
+        let forged = outlayer_client::mint_account_token(
+            &SigningKey::from_bytes(&[8u8; 32]),
+            &account,
+            "admin",
+            clock.now_ns() / 1_000_000_000,
+        );
+        assert!(
+            custody
+                .execute_call(&CustodyAuth::AccountToken(forged), &write, None)
+                .await
+                .is_err()
+        );
     }
 
     #[tokio::test]

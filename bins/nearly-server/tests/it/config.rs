@@ -23,6 +23,7 @@ fn defaults_are_a_local_sandbox() {
     assert_eq!(config.log_format, LogFormat::Pretty);
     assert_eq!(config.log_filter, "info");
     assert_eq!(config.pull_interval_secs, 30);
+    assert_eq!(config.header_read_timeout_secs, 10);
     assert!(!config.trust_forwarded_for);
     assert_eq!(config.validate().unwrap(), Mode::Sandbox);
 }
@@ -146,6 +147,12 @@ fn validation_errors_name_the_flags() {
         ..Config::sandbox(dir)
     };
     assert!(config_error(zero_interval).contains("--pull-interval-secs"));
+
+    let zero_header_timeout = Config {
+        header_read_timeout_secs: 0,
+        ..Config::sandbox(dir)
+    };
+    assert!(config_error(zero_header_timeout).contains("--header-read-timeout-secs"));
 }
 
 /// `start` validates before touching the disk or the network.

@@ -50,7 +50,8 @@ async fn first_heartbeat_creates_a_profile_and_lists_the_agent() {
     assert_eq!(data["agent"]["account_id"], a.id);
     assert_eq!(data["profile_completeness"], 0);
     assert!(data["actions"].as_array().is_some_and(|v| !v.is_empty()));
-    assert_eq!(data["delta"]["since"], Value::Null);
+    assert_eq!(data["delta"]["since"], 0);
+    assert_eq!(data["delta"]["since_height"], 0);
     assert_eq!(data["delta"]["new_followers_count"], 0);
     assert_eq!(data["features"]["generate"], false);
     assert_eq!(hb.headers["x-ratelimit-limit"], "5");

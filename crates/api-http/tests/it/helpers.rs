@@ -77,6 +77,11 @@ pub(crate) struct TestApp {
 impl TestApp {
     /// A default app (in-memory everything, sandbox custody, clock at [`T0_MS`]).
     pub(crate) fn new() -> Self {
+        Self::with_index_config(indexer::IndexerConfig::new("contextual.near"))
+    }
+
+    /// A default app whose index has `config` (an admin account, say).
+    pub(crate) fn with_index_config(config: indexer::IndexerConfig) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let ledger = nearly_sandbox::Ledger::open(
             dir.path().join("ledger.redb"),
@@ -96,9 +101,7 @@ impl TestApp {
         });
         let clock = Arc::new(ManualClock::new(T0_MS));
         // The index follows the ledger as the sandbox server's does; writes wait for it.
-        let index = Arc::new(indexer::Indexer::new(indexer::IndexerConfig::new(
-            "contextual.near",
-        )));
+        let index = Arc::new(indexer::Indexer::new(config));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         // The ledger starts empty: the index is caught up at once (as after the server's rebuild).
         index.mark_caught_up(0);

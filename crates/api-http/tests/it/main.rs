@@ -13,4 +13,6 @@ mod openapi;
 mod platforms;
 mod probes;
 mod rate_limits;
+mod regressions;
+mod serve;
 mod verify_claim;
