@@ -12,7 +12,9 @@ use std::time::Duration;
 
 use futures::FutureExt as _;
 use serde_json::Value;
-use thirtyfour::prelude::*;
+use fantoccini::key::Key;
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
 
 use crate::helpers::{App, FILLERS, HOSTILE_NAME};
 
@@ -95,8 +97,8 @@ fn screenshot_dir() -> PathBuf {
 }
 
 /// Saves the screenshot and checks it is a real page: many colours and visible contrast.
-async fn screenshot(driver: &WebDriver, name: &str) {
-    let bytes = driver.screenshot_as_png().await.unwrap();
+async fn screenshot(driver: &Client, name: &str) {
+    let bytes = driver.screenshot().await.unwrap();
     std::fs::write(screenshot_dir().join(format!("{name}.png")), &bytes).unwrap();
     let decoder = png::Decoder::new(std::io::Cursor::new(&bytes));
     let mut reader = decoder.read_info().unwrap();
@@ -126,9 +128,9 @@ async fn screenshot(driver: &WebDriver, name: &str) {
     );
 }
 
-async fn text(driver: &WebDriver, css: &str) -> String {
+async fn text(driver: &Client, css: &str) -> String {
     driver
-        .find(By::Css(css))
+        .find(Locator::Css(css))
         .await
         .unwrap()
         .text()
@@ -136,7 +138,7 @@ async fn text(driver: &WebDriver, css: &str) -> String {
         .unwrap()
 }
 
-async fn no_script_ran(driver: &WebDriver) {
+async fn no_script_ran(driver: &Client) {
     let ret = driver
         .execute(
             "return [typeof window.__pwned, document.querySelectorAll('script').length, \
@@ -145,13 +147,13 @@ async fn no_script_ran(driver: &WebDriver) {
         )
         .await
         .unwrap();
-    assert_eq!(ret.json(), &serde_json::json!(["undefined", 0, true]));
+    assert_eq!(&ret, &serde_json::json!(["undefined", 0, true]));
     assert!(driver.get_alert_text().await.is_err(), "an alert is open");
 }
 
-async fn walk(driver: &WebDriver, base: &str, claim: &str) {
+async fn walk(driver: &Client, base: &str, claim: &str) {
     // The directory.
-    driver.goto(format!("{base}/")).await.unwrap();
+    driver.goto(&format!("{base}/")).await.unwrap();
     assert_eq!(
         text(driver, "#network-size").await,
         (FILLERS + 5).to_string()
@@ -161,7 +163,7 @@ async fn walk(driver: &WebDriver, base: &str, claim: &str) {
 
     // Filter by a tag (a popular-tag link), then the next page.
     driver
-        .find(By::Css("nav.chips a[href='/?tag=rust']"))
+        .find(Locator::Css("nav.chips a[href='/?tag=rust']"))
         .await
         .unwrap()
         .click()
@@ -174,7 +176,7 @@ async fn walk(driver: &WebDriver, base: &str, claim: &str) {
     );
     assert_eq!(
         driver
-            .find_all(By::Css("ol.agents > li"))
+            .find_all(Locator::Css("ol.agents > li"))
             .await
             .unwrap()
             .len(),
@@ -183,7 +185,7 @@ async fn walk(driver: &WebDriver, base: &str, claim: &str) {
     no_script_ran(driver).await;
     screenshot(driver, "02-tag-rust").await;
     driver
-        .find(By::Css("a[rel=next]"))
+        .find(Locator::Css("a[rel=next]"))
         .await
         .unwrap()
         .click()
@@ -193,7 +195,7 @@ async fn walk(driver: &WebDriver, base: &str, claim: &str) {
     assert!(url.query().unwrap().contains("cursor="), "{url}");
     assert_eq!(
         driver
-            .find_all(By::Css("ol.agents > li"))
+            .find_all(Locator::Css("ol.agents > li"))
             .await
             .unwrap()
             .len(),
@@ -202,15 +204,16 @@ async fn walk(driver: &WebDriver, base: &str, claim: &str) {
     screenshot(driver, "03-tag-rust-page-2").await;
 
     // Jump to an account with the search form, by keyboard only.
-    let search = driver.find(By::Css("input#q")).await.unwrap();
+    let search = driver.find(Locator::Css("input#q")).await.unwrap();
     search.send_keys("alice.near").await.unwrap();
-    search.send_keys(Key::Enter).await.unwrap();
+    search.send_keys(&Key::Enter).await.unwrap();
     // Typing does not wait for the navigation it starts (WebDriver has no load event for it
     // without BiDi): wait, bounded, for the profile's own element.
     driver
-        .query(By::Css("code#account-id"))
-        .wait(Duration::from_secs(30), Duration::from_millis(50))
-        .first()
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .every(Duration::from_millis(50))
+        .for_element(Locator::Css("code#account-id"))
         .await
         .unwrap();
     assert_eq!(
@@ -220,7 +223,7 @@ async fn walk(driver: &WebDriver, base: &str, claim: &str) {
     assert_eq!(text(driver, "h1").await, "Alice");
     assert!(
         driver
-            .find(By::Css("svg#neighbourhood"))
+            .find(Locator::Css("svg#neighbourhood"))
             .await
             .unwrap()
             .is_displayed()
@@ -232,7 +235,7 @@ async fn walk(driver: &WebDriver, base: &str, claim: &str) {
 
     // Follow the first follower's evidence link to the raw FastData read.
     let raw = driver
-        .find(By::Css("#followers-title ~ ul.entries a.raw"))
+        .find(Locator::Css("#followers-title ~ ul.entries a.raw"))
         .await
         .unwrap();
     let href = raw.attr("href").await.unwrap().unwrap();
@@ -244,7 +247,7 @@ async fn walk(driver: &WebDriver, base: &str, claim: &str) {
 
     // A hostile profile: text, no script, no alert, no horizontal overflow.
     driver
-        .goto(format!("{base}/agents/hostile.near"))
+        .goto(&format!("{base}/agents/hostile.near"))
         .await
         .unwrap();
     assert_eq!(text(driver, "h1").await, HOSTILE_NAME);
@@ -252,11 +255,11 @@ async fn walk(driver: &WebDriver, base: &str, claim: &str) {
     screenshot(driver, "06-hostile-profile").await;
 
     // Submit a custody-signed claim on /verify.
-    driver.goto(format!("{base}/verify")).await.unwrap();
-    let area = driver.find(By::Css("textarea#claim")).await.unwrap();
+    driver.goto(&format!("{base}/verify")).await.unwrap();
+    let area = driver.find(Locator::Css("textarea#claim")).await.unwrap();
     area.send_keys(claim).await.unwrap();
     driver
-        .find(By::Css("form.verify button[type=submit]"))
+        .find(Locator::Css("form.verify button[type=submit]"))
         .await
         .unwrap()
         .click()
@@ -265,7 +268,7 @@ async fn walk(driver: &WebDriver, base: &str, claim: &str) {
     assert_eq!(text(driver, "#verdict-title").await, "Valid");
     assert_eq!(
         driver
-            .find_all(By::Css("#checks li.pass"))
+            .find_all(Locator::Css("#checks li.pass"))
             .await
             .unwrap()
             .len(),
@@ -279,7 +282,7 @@ async fn walk(driver: &WebDriver, base: &str, claim: &str) {
         ("/docs", "10-docs"),
         ("/no/such/page", "11-not-found"),
     ] {
-        driver.goto(format!("{base}{path}")).await.unwrap();
+        driver.goto(&format!("{base}{path}")).await.unwrap();
         assert!(!text(driver, "h1").await.is_empty());
         no_script_ran(driver).await;
         screenshot(driver, name).await;
@@ -294,9 +297,7 @@ async fn a_person_browses_the_directory_profiles_evidence_and_verifies_a_claim()
     let served = app.serve().await;
     let profile = tempfile::tempdir().unwrap();
 
-    let mut caps = DesiredCapabilities::chrome();
-    caps.set_binary(CHROMIUM).unwrap();
-    for arg in [
+    let mut args: Vec<String> = [
         "--headless",
         "--no-sandbox",
         "--disable-gpu",
@@ -307,19 +308,26 @@ async fn a_person_browses_the_directory_profiles_evidence_and_verifies_a_claim()
         "--disable-component-update",
         "--disable-sync",
         "--window-size=1280,1000",
-    ] {
-        caps.add_arg(arg).unwrap();
-    }
-    caps.add_arg(&format!("--user-data-dir={}", profile.path().display()))
-        .unwrap();
-    let driver = WebDriver::new(chromedriver.url(), caps)
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    args.push(format!("--user-data-dir={}", profile.path().display()));
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".to_owned(),
+        serde_json::json!({ "binary": CHROMIUM, "args": args }),
+    );
+    // Plain HTTP to the local chromedriver: no TLS stack in the test.
+    let driver = ClientBuilder::new(HttpConnector::new())
+        .capabilities(caps)
+        .connect(&chromedriver.url())
         .await
         .expect("a WebDriver session with headless chromium");
     // The session is closed even when an assertion fails.
     let outcome = std::panic::AssertUnwindSafe(walk(&driver, &served.base, &claim))
         .catch_unwind()
         .await;
-    let _ = driver.quit().await;
+    let _ = driver.close().await;
     drop(chromedriver);
     if let Err(panic) = outcome {
         std::panic::resume_unwind(panic);
