@@ -65,6 +65,7 @@
 //! assert_eq!(page.cursor.as_deref(), Some("bob.near"));
 //! ```
 
+mod blocks;
 mod error;
 mod feed;
 mod graph;
@@ -76,6 +77,7 @@ mod query;
 mod snapshot;
 mod types;
 
+pub use blocks::{BlockFeedConfig, follow_blocks, reconcile_once, ReconcileReport};
 pub use error::IndexerError;
 pub use feed::{FeedTx, TxFeed, TxSubscription};
 pub use graph::Graph;
