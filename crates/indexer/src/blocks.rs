@@ -239,3 +239,89 @@ pub async fn reconcile_once(
     }
     Ok(report)
 }
+
+#[cfg(test)]
+mod tests {
+    use fastdata_client::{KvEntry, KvValue};
+    use neardata_client::{ExtractStats, Position};
+    use serde_json::json;
+
+    use super::*;
+    use crate::IndexerConfig;
+
+    fn write(pred: &str, key: &str, value: Option<serde_json::Value>, action: u64) -> neardata_client::Write {
+        neardata_client::Write {
+            predecessor: pred.into(),
+            key: key.into(),
+            value,
+            position: Position { shard_id: 0, receipt_index: 0, action_index: action },
+            signer_id: pred.into(),
+            receipt_id: "r".into(),
+            tx_hash: None,
+        }
+    }
+
+    fn block(height: u64, writes: Vec<neardata_client::Write>) -> BlockWrites {
+        BlockWrites {
+            height,
+            block_timestamp_ns: height * 1_000_000_000,
+            hash: format!("h{height}"),
+            prev_hash: format!("h{}", height - 1),
+            prev_height: Some(height - 1),
+            writes,
+            stats: ExtractStats::default(),
+        }
+    }
+
+    #[test]
+    fn a_block_applied_twice_changes_nothing_the_second_time() {
+        let index = Indexer::new(IndexerConfig::new("contextual.near"));
+        let b = block(
+            7,
+            vec![
+                write("alice.near", "profile", Some(json!({"name": "A"})), 0),
+                write("alice.near", "profile", Some(json!({"name": "B"})), 1),
+            ],
+        );
+        let first = index.apply_block(&b);
+        assert_eq!(first.applied, 2);
+        let again = index.apply_block(&b);
+        assert_eq!(again.applied, 0);
+        // Later in the block wins.
+        assert_eq!(
+            index.read().agent("alice.near").and_then(|a| a.name),
+            Some("B".to_owned())
+        );
+        assert_eq!(index.height(), 7);
+        // An empty block still moves the height (the cursor).
+        index.apply_block(&block(9, vec![]));
+        assert_eq!(index.height(), 9);
+    }
+
+    #[test]
+    fn a_scanned_row_of_the_same_height_never_beats_the_blocks_own_write() {
+        let index = Indexer::new(IndexerConfig::new("contextual.near"));
+        index.apply_block(&block(
+            5,
+            vec![write("bob.near", "profile", Some(json!({"name": "Block"})), 0)],
+        ));
+        let scanned = KvEntry {
+            predecessor_id: "bob.near".into(),
+            current_account_id: "contextual.near".into(),
+            block_height: 5,
+            block_timestamp: 5_000_000_000,
+            key: "profile".into(),
+            value: KvValue::Value(json!({"name": "Scan"})),
+            receipt_id: None,
+            action_index: None,
+            tx_hash: None,
+            signer_id: None,
+        };
+        let stats = index.apply_entries(&[scanned]);
+        assert_eq!(stats.applied, 0);
+        assert_eq!(
+            index.read().agent("bob.near").and_then(|a| a.name),
+            Some("Block".to_owned())
+        );
+    }
+}
