@@ -57,7 +57,8 @@ async fn main() {
         .unwrap();
     let key = wallet["api_key"].as_str().unwrap().to_owned();
     let (up_index, prod_index) = (upstream.index(), prod.index());
-    let (mut up_watch, mut prod_watch) = (up_index.subscribe_height(), prod_index.subscribe_height());
+    let (mut up_watch, mut prod_watch) =
+        (up_index.subscribe_height(), prod_index.subscribe_height());
     prod_watch
         .wait_for(|h| *h >= up_index.height())
         .await

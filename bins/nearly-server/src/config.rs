@@ -257,7 +257,10 @@ impl Config {
 
     /// Production mode against a sandbox server at `base` (`http://HOST`): its `/fastdata`,
     /// `/outlayer` and `/neardata` routes, data in `data_dir`, reconciliation off.
-    pub fn production_against(base: &str, data_dir: impl Into<PathBuf>) -> Result<Self, url::ParseError> {
+    pub fn production_against(
+        base: &str,
+        data_dir: impl Into<PathBuf>,
+    ) -> Result<Self, url::ParseError> {
         let mut config = Self::sandbox(data_dir);
         config.fastdata_url = Some(Url::parse(&format!("{base}/fastdata"))?);
         config.custody_url = Some(Url::parse(&format!("{base}/outlayer"))?);

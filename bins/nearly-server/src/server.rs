@@ -458,8 +458,11 @@ async fn start_production(
         });
     };
     let blocks: Arc<dyn BlockSource> = Arc::new(
-        HttpNeardata::new(neardata_url.as_str(), neardata_client::HttpConfig::default())
-            .map_err(|e| client_error("neardata")(e.to_string()))?,
+        HttpNeardata::new(
+            neardata_url.as_str(),
+            neardata_client::HttpConfig::default(),
+        )
+        .map_err(|e| client_error("neardata")(e.to_string()))?,
     );
     let feed = BlockFeed {
         index: index.clone(),
@@ -570,8 +573,7 @@ impl BlockFeed {
         self.index.note_source_height(head);
         let mut failures = 0u32;
         loop {
-            match indexer::sync_once(&self.index, self.fastdata.as_ref(), self.clock.now_ns())
-                .await
+            match indexer::sync_once(&self.index, self.fastdata.as_ref(), self.clock.now_ns()).await
             {
                 Ok(report) => {
                     let from = head.saturating_sub(self.margin);
@@ -602,7 +604,11 @@ impl BlockFeed {
                 () = tokio::time::sleep(interval) => {}
             }
             let pass = async {
-                let head = self.blocks.final_height().await.map_err(|e| e.to_string())?;
+                let head = self
+                    .blocks
+                    .final_height()
+                    .await
+                    .map_err(|e| e.to_string())?;
                 let horizon = head.saturating_sub(self.margin);
                 indexer::reconcile_once(&self.index, self.fastdata.as_ref(), horizon)
                     .await
@@ -617,7 +623,9 @@ impl BlockFeed {
                     metrics::counter!("nearly_reconcile_differences_total")
                         .increment(u64::try_from(report.differences.len()).unwrap_or(u64::MAX));
                 }
-                Err(error) => tracing::warn!(%error, "reconciliation failed; retried next interval"),
+                Err(error) => {
+                    tracing::warn!(%error, "reconciliation failed; retried next interval")
+                }
             }
         }
     }

@@ -227,7 +227,11 @@ pub async fn reconcile_once(
         s.reconciliations = s.reconciliations.saturating_add(1);
     });
     if report.differences.is_empty() {
-        tracing::info!(rows = report.rows, horizon, "reconciliation: index agrees with FastData");
+        tracing::info!(
+            rows = report.rows,
+            horizon,
+            "reconciliation: index agrees with FastData"
+        );
     } else {
         tracing::warn!(
             rows = report.rows,
@@ -249,12 +253,21 @@ mod tests {
     use super::*;
     use crate::IndexerConfig;
 
-    fn write(pred: &str, key: &str, value: Option<serde_json::Value>, action: u64) -> neardata_client::Write {
+    fn write(
+        pred: &str,
+        key: &str,
+        value: Option<serde_json::Value>,
+        action: u64,
+    ) -> neardata_client::Write {
         neardata_client::Write {
             predecessor: pred.into(),
             key: key.into(),
             value,
-            position: Position { shard_id: 0, receipt_index: 0, action_index: action },
+            position: Position {
+                shard_id: 0,
+                receipt_index: 0,
+                action_index: action,
+            },
             signer_id: pred.into(),
             receipt_id: "r".into(),
             tx_hash: None,
@@ -303,7 +316,12 @@ mod tests {
         let index = Indexer::new(IndexerConfig::new("contextual.near"));
         index.apply_block(&block(
             5,
-            vec![write("bob.near", "profile", Some(json!({"name": "Block"})), 0)],
+            vec![write(
+                "bob.near",
+                "profile",
+                Some(json!({"name": "Block"})),
+                0,
+            )],
         ));
         let scanned = KvEntry {
             predecessor_id: "bob.near".into(),

@@ -77,7 +77,7 @@ mod query;
 mod snapshot;
 mod types;
 
-pub use blocks::{BlockFeedConfig, follow_blocks, reconcile_once, ReconcileReport};
+pub use blocks::{BlockFeedConfig, ReconcileReport, follow_blocks, reconcile_once};
 pub use error::IndexerError;
 pub use feed::{FeedTx, TxFeed, TxSubscription};
 pub use graph::Graph;

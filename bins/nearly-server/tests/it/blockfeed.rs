@@ -62,8 +62,11 @@ async fn graph_view(http: &reqwest::Client, base: &str, wallets: &[Wallet]) -> V
     let mut view = vec![agents["data"].clone()];
     for w in wallets {
         for path in ["followers", "following"] {
-            let (status, body) =
-                get_json(http, &format!("{base}/api/v1/agents/{}/{path}", w.account_id)).await;
+            let (status, body) = get_json(
+                http,
+                &format!("{base}/api/v1/agents/{}/{path}", w.account_id),
+            )
+            .await;
             assert_eq!(status, 200, "{body}");
             view.push(body["data"].clone());
         }
@@ -124,7 +127,10 @@ async fn production_follows_sandbox_blocks_across_restarts_and_outages() {
         graph_view(&http, &base, &wallets).await,
         graph_view(&http, &up, &wallets).await
     );
-    until_health(&prod.index(), "ready", |h| h.ready && h.state == HealthState::Ready).await;
+    until_health(&prod.index(), "ready", |h| {
+        h.ready && h.state == HealthState::Ready
+    })
+    .await;
 
     // Restart from the shutdown snapshot; writes made meanwhile are neither missed nor doubled.
     prod.shutdown().await.unwrap();
@@ -218,7 +224,9 @@ async fn reconciliation_of_a_caught_up_feed_counts_no_differences() {
     // An index that missed everything: above the horizon nothing is compared; below it every
     // row is a difference, counted and repaired from the complete scan.
     let behind = Indexer::new(indexer::IndexerConfig::new("contextual.near"));
-    let report = indexer::reconcile_once(&behind, &fastdata, 0).await.unwrap();
+    let report = indexer::reconcile_once(&behind, &fastdata, 0)
+        .await
+        .unwrap();
     assert!(report.differences.is_empty(), "{report:?}");
     let report = indexer::reconcile_once(&behind, &fastdata, u64::MAX)
         .await
@@ -238,7 +246,10 @@ async fn reconciliation_of_a_caught_up_feed_counts_no_differences() {
         Some(Some("Carol".to_owned()))
     );
     let health = behind.health(SystemClock.now_ns(), None, HealthConfig::default());
-    assert_eq!(health.reconcile_differences, report.differences.len() as u64);
+    assert_eq!(
+        health.reconcile_differences,
+        report.differences.len() as u64
+    );
     prod.shutdown().await.unwrap();
     upstream.shutdown().await.unwrap();
 }
