@@ -89,6 +89,7 @@ pub(crate) fn index_schema() -> Value {
             "last_success": int,
             "last_error": {"type": "string"},
             "incomplete_scans": int,
+            "reconcile_differences": int,
         },
     })
 }
