@@ -17,6 +17,11 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATA_DIR: &str = "./nearly-data";
 /// The default `--pull-interval-secs` (production mode only).
 pub const DEFAULT_PULL_INTERVAL_SECS: u64 = 30;
+/// The default `--reconcile-interval-secs`: hourly.
+pub const DEFAULT_RECONCILE_INTERVAL_SECS: u64 = 3600;
+/// The default `--bootstrap-margin-blocks` (`neardata.md` §4: L = 600 blocks, about 6 min of
+/// the KV API's own indexing lag).
+pub const DEFAULT_BOOTSTRAP_MARGIN_BLOCKS: u64 = 600;
 /// Default seconds between index snapshots.
 pub const DEFAULT_SNAPSHOT_INTERVAL_SECS: u64 = 300;
 /// The default `--log-filter` (`RUST_LOG` syntax).
@@ -161,6 +166,23 @@ pub struct Config {
     #[arg(long, env = "NEARLY_PULL_INTERVAL_SECS", default_value_t = DEFAULT_PULL_INTERVAL_SECS)]
     pub pull_interval_secs: u64,
 
+    /// neardata base URL (e.g. `https://mainnet.neardata.xyz`, or a sandbox server's
+    /// `http://HOST/neardata`). Production mode: the index follows final blocks from it
+    /// (seconds of lag) instead of re-scanning FastData every pull interval; FastData is then
+    /// scanned only to bootstrap an index without a snapshot and to reconcile.
+    #[arg(long, env = "NEARLY_NEARDATA_URL")]
+    pub neardata_url: Option<Url>,
+
+    /// Seconds between reconciliation scans of FastData when following blocks; 0 turns
+    /// reconciliation off.
+    #[arg(long, env = "NEARLY_RECONCILE_INTERVAL_SECS", default_value_t = DEFAULT_RECONCILE_INTERVAL_SECS)]
+    pub reconcile_interval_secs: u64,
+
+    /// Blocks below the final tip the block feed starts from after a bootstrap scan, and
+    /// below which reconciliation compares (the KV API's own indexing lag).
+    #[arg(long, env = "NEARLY_BOOTSTRAP_MARGIN_BLOCKS", default_value_t = DEFAULT_BOOTSTRAP_MARGIN_BLOCKS)]
+    pub bootstrap_margin_blocks: u64,
+
     /// Seconds between index snapshots (`index.snapshot` in the data dir); 0 writes them only
     /// after a large catch-up and at graceful shutdown.
     #[arg(long, env = "NEARLY_SNAPSHOT_INTERVAL_SECS", default_value_t = DEFAULT_SNAPSHOT_INTERVAL_SECS)]
@@ -232,6 +254,9 @@ impl Config {
             log_format: LogFormat::Pretty,
             log_filter: "off".to_owned(),
             pull_interval_secs: DEFAULT_PULL_INTERVAL_SECS,
+            neardata_url: None,
+            reconcile_interval_secs: 0,
+            bootstrap_margin_blocks: DEFAULT_BOOTSTRAP_MARGIN_BLOCKS,
             snapshot_interval_secs: DEFAULT_SNAPSHOT_INTERVAL_SECS,
             trust_forwarded_for: false,
             redis_url: None,
@@ -243,6 +268,19 @@ impl Config {
             body_read_timeout_secs: api_http::serve::DEFAULT_BODY_READ_TIMEOUT.as_secs(),
             request_timeout_secs: api_http::serve::DEFAULT_REQUEST_TIMEOUT.as_secs(),
         }
+    }
+
+    /// Production mode against a sandbox server at `base` (`http://HOST`): its `/fastdata`,
+    /// `/outlayer` and `/neardata` routes, data in `data_dir`, reconciliation off.
+    pub fn production_against(
+        base: &str,
+        data_dir: impl Into<PathBuf>,
+    ) -> Result<Self, url::ParseError> {
+        let mut config = Self::sandbox(data_dir);
+        config.fastdata_url = Some(Url::parse(&format!("{base}/fastdata"))?);
+        config.custody_url = Some(Url::parse(&format!("{base}/outlayer"))?);
+        config.neardata_url = Some(Url::parse(&format!("{base}/neardata"))?);
+        Ok(config)
     }
 
     /// Checks the settings that depend on each other and returns the mode they select.
@@ -302,6 +340,13 @@ impl Config {
             if secs == 0 {
                 return Err(ServerError::Config(format!("{flag} must be at least 1")));
             }
+        }
+        if self.neardata_url.is_some() && mode == Mode::Sandbox {
+            return Err(ServerError::Config(
+                "--neardata-url (NEARLY_NEARDATA_URL) is for production mode: give it with \
+                 --fastdata-url and --custody-url"
+                    .into(),
+            ));
         }
         Ok(mode)
     }

@@ -99,6 +99,14 @@ async fn render(handle: &PrometheusHandle, state: &AppState) -> Response {
                 metrics::gauge!("nearly_index_lag_blocks")
                     .set(head().saturating_sub(height) as f64);
             }
+            let sync = state.index.sync_status();
+            if let Some(source) = sync.source_height {
+                metrics::gauge!("nearly_index_source_height").set(source as f64);
+                metrics::gauge!("nearly_index_lag_blocks")
+                    .set(source.saturating_sub(height) as f64);
+            }
+            metrics::gauge!("nearly_index_reconcile_differences")
+                .set(sync.reconcile_differences as f64);
             if let Some(agents) = status.agent_count {
                 metrics::gauge!("nearly_index_agents").set(agents as f64);
             }
@@ -117,7 +125,7 @@ async fn render(handle: &PrometheusHandle, state: &AppState) -> Response {
 
 /// Counts and times one request under its matched route (never the raw path: ids in paths
 /// would make unbounded label sets).
-async fn track(request: Request, next: Next) -> Response {
+pub(crate) async fn track(request: Request, next: Next) -> Response {
     let route = request
         .extensions()
         .get::<MatchedPath>()

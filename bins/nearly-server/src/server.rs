@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use api_http::{ApiConfig, AppState, MarketClient, NearFmClient, OpenAiCompatible};
 use fastdata_client::{FastDataRead, HttpFastData};
 use indexer::{ApplyStats, Indexer, IndexerConfig, IndexerError};
+use neardata_client::{BlockSource, HttpNeardata};
 use nearly_core::{Clock, SystemClock};
 use nearly_sandbox::Ledger;
 use nep413::AccessKeys;
@@ -69,7 +70,7 @@ struct Backend {
     custody: Arc<dyn Custody>,
     /// The sandbox's wire-compatible FastData and custody routers (sandbox mode only).
     sandbox_routes: Option<(Ledger, LocalCustody)>,
-    background: Background,
+    background: Vec<Background>,
 }
 
 impl Server {
@@ -166,6 +167,11 @@ impl Server {
                     nearly_sandbox::fastdata_api::router(sandbox_ledger.clone())
                         .layer(axum::middleware::from_fn(telemetry::request_span)),
                 )
+                .nest_service(
+                    "/neardata",
+                    nearly_sandbox::neardata_api::router(sandbox_ledger.clone())
+                        .layer(axum::middleware::from_fn(telemetry::request_span)),
+                )
                 .nest(
                     "/outlayer",
                     sandbox_custody::router(custody)
@@ -174,10 +180,13 @@ impl Server {
             ledger = Some(sandbox_ledger);
         }
 
-        // The web pages in front: what they do not serve goes to the API and sandbox routes.
-        let app = web::router(pages, app);
+        // Metrics first, on the API and sandbox routes (a route layer sees their matched paths;
+        // on the outside it would only see the pages' fallback). Then the web pages in front:
+        // what they do not serve goes to the API router, and their own routes are tracked too.
         let app =
             crate::observe::install(&config, &observed, app, stopped(stop.subscribe())).await?;
+        let app =
+            web::router(pages, app).route_layer(axum::middleware::from_fn(crate::observe::track));
         let http = tokio::spawn(api_http::run_with(
             listener,
             app,
@@ -196,7 +205,11 @@ impl Server {
             mode,
             stop,
             http,
-            background: vec![backend.background, snapshotter],
+            background: {
+                let mut tasks = backend.background;
+                tasks.push(snapshotter);
+                tasks
+            },
             ledger,
             index,
             snapshot_path,
@@ -314,10 +327,10 @@ async fn start_sandbox(
         index,
         custody: custody_dyn,
         sandbox_routes: Some((ledger, custody)),
-        background: Background {
+        background: vec![Background {
             name: "ledger follower",
             handle: follower,
-        },
+        }],
     })
 }
 
@@ -424,32 +437,206 @@ async fn start_production(
 
     let index_config = indexer_config(config);
     let path = snapshot_path.to_path_buf();
-    let (index, _) =
+    let (index, snapshot) =
         tokio::task::spawn_blocking(move || indexer::load_or_empty(index_config, &path))
             .await
             .map_err(join_error("load the index snapshot"))?;
     let index = Arc::new(index);
 
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let interval = config.pull_interval();
     let source: Arc<dyn FastDataRead> = Arc::new(fastdata);
-    let puller = tokio::spawn({
-        let index = index.clone();
+    let Some(neardata_url) = &config.neardata_url else {
+        let interval = config.pull_interval();
+        let puller = tokio::spawn({
+            let index = index.clone();
+            let until_stop = stopped(stop.subscribe());
+            async move {
+                indexer::pull_loop(index, source, clock, interval, until_stop).await;
+                Ok(())
+            }
+        });
+        return Ok(Backend {
+            index,
+            custody: Arc::new(custody),
+            sandbox_routes: None,
+            background: vec![Background {
+                name: "pull loop",
+                handle: puller,
+            }],
+        });
+    };
+    let blocks: Arc<dyn BlockSource> = Arc::new(
+        HttpNeardata::new(
+            neardata_url.as_str(),
+            neardata_client::HttpConfig::default(),
+        )
+        .map_err(|e| client_error("neardata")(e.to_string()))?,
+    );
+    let feed = BlockFeed {
+        index: index.clone(),
+        fastdata: source.clone(),
+        blocks: blocks.clone(),
+        clock: clock.clone(),
+        margin: config.bootstrap_margin_blocks,
+        namespace: config.namespace.clone(),
+    };
+    let resume = snapshot.map(|_| index.height());
+    let follower = tokio::spawn(log_failure(
+        "block feed",
+        feed.clone().run(resume, stopped(stop.subscribe())),
+    ));
+    let mut background = vec![Background {
+        name: "block feed",
+        handle: follower,
+    }];
+    if config.reconcile_interval_secs > 0 {
+        let interval = Duration::from_secs(config.reconcile_interval_secs);
         let until_stop = stopped(stop.subscribe());
-        async move {
-            indexer::pull_loop(index, source, clock, interval, until_stop).await;
-            Ok(())
-        }
-    });
+        background.push(Background {
+            name: "reconciler",
+            handle: tokio::spawn(async move {
+                feed.reconcile_loop(interval, until_stop).await;
+                Ok(())
+            }),
+        });
+    }
     Ok(Backend {
         index,
         custody: Arc::new(custody),
         sandbox_routes: None,
-        background: Background {
-            name: "pull loop",
-            handle: puller,
-        },
+        background,
     })
+}
+
+/// Production with a block feed: bootstrap (when there is no snapshot), then follow final
+/// blocks; reconciliation on an interval.
+#[derive(Clone)]
+struct BlockFeed {
+    index: Arc<Indexer>,
+    fastdata: Arc<dyn FastDataRead>,
+    blocks: Arc<dyn BlockSource>,
+    clock: Arc<dyn Clock>,
+    /// `neardata.md` §4's L: the KV API's own indexing lag, in blocks.
+    margin: u64,
+    namespace: String,
+}
+
+/// Capped exponential retry waits of the start-up steps: 1 s, 2 s, ... up to 30 s.
+fn retry_wait(failures: u32) -> Duration {
+    Duration::from_secs(1)
+        .checked_mul(2u32.saturating_pow(failures.min(5)))
+        .unwrap_or(Duration::from_secs(30))
+        .min(Duration::from_secs(30))
+}
+
+impl BlockFeed {
+    /// With `resume` (a snapshot's height) follows blocks from there. Without: notes the final
+    /// height H0, scans the namespace once through the KV API, then follows from `H0 - margin`
+    /// (re-applied blocks are idempotent). Each start-up step is retried with backoff, its
+    /// failures recorded in health; start-up itself never waits for them.
+    async fn run(
+        self,
+        resume: Option<u64>,
+        shutdown: impl Future<Output = ()> + Send,
+    ) -> Result<(), IndexerError> {
+        let mut shutdown = std::pin::pin!(shutdown);
+        let from = match resume {
+            Some(height) => {
+                tracing::info!(height, "block feed resumes from the index snapshot");
+                height
+            }
+            None => {
+                let bootstrap = self.bootstrap();
+                tokio::select! {
+                    () = &mut shutdown => return Ok(()),
+                    from = bootstrap => from,
+                }
+            }
+        };
+        indexer::follow_blocks(
+            self.index.clone(),
+            self.blocks.clone(),
+            indexer::BlockFeedConfig::new(self.namespace.clone()),
+            from,
+            self.clock.clone(),
+            shutdown,
+        )
+        .await
+    }
+
+    /// The bootstrap scan; returns the height to follow from.
+    async fn bootstrap(&self) -> u64 {
+        let mut failures = 0u32;
+        let head = loop {
+            match self.blocks.final_height().await {
+                Ok(head) => break head,
+                Err(e) => {
+                    self.index
+                        .note_update_failure(self.clock.now_ns(), &format!("neardata: {e}"));
+                    tokio::time::sleep(retry_wait(failures)).await;
+                    failures = failures.saturating_add(1);
+                }
+            }
+        };
+        self.index.note_source_height(head);
+        let mut failures = 0u32;
+        loop {
+            match indexer::sync_once(&self.index, self.fastdata.as_ref(), self.clock.now_ns()).await
+            {
+                Ok(report) => {
+                    let from = head.saturating_sub(self.margin);
+                    tracing::info!(
+                        rows = report.rows,
+                        final_height = head,
+                        from,
+                        "bootstrap scan done; following blocks"
+                    );
+                    return from;
+                }
+                Err(_) => {
+                    // sync_once recorded the error in health.
+                    tokio::time::sleep(retry_wait(failures)).await;
+                    failures = failures.saturating_add(1);
+                }
+            }
+        }
+    }
+
+    /// Reconciles every `interval` until `shutdown`; failures are logged and retried at the
+    /// next interval.
+    async fn reconcile_loop(self, interval: Duration, shutdown: impl Future<Output = ()> + Send) {
+        let mut shutdown = std::pin::pin!(shutdown);
+        loop {
+            tokio::select! {
+                () = &mut shutdown => return,
+                () = tokio::time::sleep(interval) => {}
+            }
+            let pass = async {
+                let head = self
+                    .blocks
+                    .final_height()
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let horizon = head.saturating_sub(self.margin);
+                indexer::reconcile_once(&self.index, self.fastdata.as_ref(), horizon)
+                    .await
+                    .map_err(|e| e.to_string())
+            };
+            let outcome = tokio::select! {
+                () = &mut shutdown => return,
+                outcome = pass => outcome,
+            };
+            match outcome {
+                Ok(report) => {
+                    metrics::counter!("nearly_reconcile_differences_total")
+                        .increment(u64::try_from(report.differences.len()).unwrap_or(u64::MAX));
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "reconciliation failed; retried next interval")
+                }
+            }
+        }
+    }
 }
 
 fn indexer_config(config: &Config) -> IndexerConfig {

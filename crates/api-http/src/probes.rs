@@ -42,6 +42,8 @@ pub struct IndexDetail {
     pub last_error: Option<String>,
     /// FastData scans that ended early since start (each skipped a removal pass).
     pub incomplete_scans: u64,
+    /// Differences reconciliation found between the block feed and FastData since start.
+    pub reconcile_differences: u64,
 }
 
 /// The index's status from [`Indexer::health`] at the system time.
@@ -64,6 +66,7 @@ pub(crate) fn index_status(index: &Arc<Indexer>) -> IndexStatus {
             last_success: h.last_success_ns.map(|ns| ns / 1_000_000_000),
             last_error: h.last_error,
             incomplete_scans: h.incomplete_scans,
+            reconcile_differences: h.reconcile_differences,
         }),
     }
 }
@@ -86,6 +89,7 @@ pub(crate) fn index_schema() -> Value {
             "last_success": int,
             "last_error": {"type": "string"},
             "incomplete_scans": int,
+            "reconcile_differences": int,
         },
     })
 }

@@ -12,6 +12,10 @@ pub enum IndexerError {
     /// Reading FastData failed.
     #[error("fastdata: {0}")]
     FastData(#[from] fastdata_client::FastDataError),
+    /// The block feed stopped on an error retrying cannot fix (neardata refused the key, or
+    /// the configuration is invalid).
+    #[error("neardata: {0}")]
+    Neardata(#[from] neardata_client::NeardataError),
     /// A transaction or entry belongs to another namespace than the configured one.
     #[error("namespace {found} is not the indexed namespace {expected}")]
     WrongNamespace {

@@ -74,6 +74,9 @@ pub struct Health {
     pub last_error: Option<String>,
     /// Scans that ended early since start (each skipped a removal pass).
     pub incomplete_scans: u64,
+    /// Differences reconciliation found (and repaired) since start; see
+    /// [`crate::reconcile_once`].
+    pub reconcile_differences: u64,
 }
 
 impl Indexer {
@@ -86,6 +89,23 @@ impl Indexer {
             s.failing_since_ns = None;
             s.last_error = None;
         });
+    }
+
+    /// Records a successful update of a push feed without claiming readiness (a block
+    /// feed's good answer while it may still be catching up): clears the failure run.
+    pub fn note_update_success(&self, now_ns: u64) {
+        self.set_sync(|s| {
+            s.last_attempt_ns = Some(now_ns);
+            s.last_success_ns = Some(s.last_success_ns.map_or(now_ns, |t| t.max(now_ns)));
+            s.failing_since_ns = None;
+            s.last_error = None;
+        });
+    }
+
+    /// Records the source's head height (the block feed reads it), used by
+    /// [`Indexer::health`] when its caller does not know it.
+    pub fn note_source_height(&self, height: u64) {
+        self.set_sync(|s| s.source_height = Some(s.source_height.unwrap_or(0).max(height)));
     }
 
     /// Records an update failure of a push feed (a pull records its own).
@@ -101,6 +121,7 @@ impl Indexer {
     #[must_use]
     pub fn health(&self, now_ns: u64, source_height: Option<u64>, config: HealthConfig) -> Health {
         let sync = self.sync_status();
+        let source_height = source_height.or(sync.source_height);
         let index_height = self.height();
         let ready = self.caught_up.load(Ordering::SeqCst);
         let failing_too_long = sync
@@ -125,6 +146,7 @@ impl Indexer {
             last_success_ns: sync.last_success_ns,
             last_error: sync.last_error,
             incomplete_scans: sync.incomplete_scans,
+            reconcile_differences: sync.reconcile_differences,
         }
     }
 }

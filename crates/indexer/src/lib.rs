@@ -17,7 +17,8 @@
 //! synchronous method of [`Graph`] over memory. I/O happens only in the feeders:
 //! [`follow_ledger`] / [`rebuild_from_ledger`] (push, from any [`TxFeed`], e.g. the sandbox
 //! ledger, which implements it in `nearly-sandbox`: this crate links no source), [`sync_once`] /
-//! [`pull_loop`] (pull, from any [`fastdata_client::FastDataRead`]) and, in the API, custody
+//! [`pull_loop`] (pull, from any [`fastdata_client::FastDataRead`]), [`follow_blocks`] (final NEAR
+//! blocks, from any [`neardata_client::BlockSource`]; [`reconcile_once`] checks it against a scan) and, in the API, custody
 //! writes that it then hands to [`Indexer::apply_own_write`].
 //!
 //! # Versions
@@ -65,6 +66,7 @@
 //! assert_eq!(page.cursor.as_deref(), Some("bob.near"));
 //! ```
 
+mod blocks;
 mod error;
 mod feed;
 mod graph;
@@ -76,6 +78,7 @@ mod query;
 mod snapshot;
 mod types;
 
+pub use blocks::{BlockFeedConfig, ReconcileReport, follow_blocks, reconcile_once};
 pub use error::IndexerError;
 pub use feed::{FeedTx, TxFeed, TxSubscription};
 pub use graph::Graph;

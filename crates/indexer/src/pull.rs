@@ -40,6 +40,13 @@ pub struct SyncStatus {
     pub incomplete_scans: u64,
     /// When the current run of failed updates began; `None` after a success.
     pub failing_since_ns: Option<u64>,
+    /// The source's head height as the block feed last read it (`None` without a block feed).
+    pub source_height: Option<u64>,
+    /// Differences the reconciliation scans found between the index and FastData since start
+    /// (each one repaired; non-zero means the block feed and FastData disagree).
+    pub reconcile_differences: u64,
+    /// Reconciliation scans completed since start.
+    pub reconciliations: u64,
 }
 
 impl SyncStatus {
@@ -151,52 +158,9 @@ async fn pull(
     source: &dyn FastDataRead,
     now_ns: u64,
 ) -> Result<SyncReport, IndexerError> {
-    let namespace = indexer.config().namespace.clone();
     let grace_ns = indexer.config().provisional_grace_ns;
     let mut report = SyncReport::default();
-    let mut rows: Vec<KvEntry> = take(
-        source
-            .latest_by_key("profile", ScanLimit::UNBOUNDED)
-            .await?,
-        "profile",
-        &mut report,
-    );
-    // created_at: the first profile write of every writer whose first write is not known yet,
-    // read a bounded number at a time (never one agent after another).
-    let need_history: Vec<String> = {
-        let graph = indexer.read();
-        rows.iter()
-            .filter(|e| !e.is_deleted() && !graph.created_known(&e.predecessor_id))
-            .map(|e| e.predecessor_id.clone())
-            .collect()
-    };
-    // Built eagerly (a lazy `map` over borrowed accounts defeats the `Send` proof of callers).
-    let reads: Vec<_> = need_history
-        .iter()
-        .map(|account| source.history(account, "profile", Order::Ascending, ScanLimit::at_most(1)))
-        .collect();
-    let firsts: Vec<Result<fastdata_client::Scan, fastdata_client::FastDataError>> =
-        futures::stream::iter(reads)
-            .buffer_unordered(HISTORY_CONCURRENCY)
-            .collect()
-            .await;
-    for first in firsts {
-        // A one-row read of the first write: `Bound` only says more writes followed it.
-        rows.extend(first?.entries);
-    }
-    for prefix in PREFIXES {
-        let scan = source
-            .latest_by_prefix(prefix, ScanLimit::UNBOUNDED)
-            .await?;
-        rows.extend(take(scan, prefix, &mut report));
-    }
-    if let Some(admin) = indexer.config().admin.clone() {
-        let scan = source
-            .scan_prefix(&admin, "hidden/", ScanLimit::UNBOUNDED)
-            .await?;
-        rows.extend(take(scan, "hidden/", &mut report));
-    }
-    rows.retain(|e| e.current_account_id == namespace);
+    let rows = scan_rows(indexer, source, &mut report).await?;
     report.rows = rows.len();
     let mode = Mode::Pulled { now_ns, grace_ns };
     for chunk in rows.chunks(PULL_CHUNK) {
@@ -233,6 +197,60 @@ async fn pull(
         );
     }
     Ok(report)
+}
+
+/// Reads the namespace's current state through `source` (every page): the rows a pull applies.
+/// Incomplete scans are logged and counted in `report`.
+pub(crate) async fn scan_rows(
+    indexer: &Indexer,
+    source: &dyn FastDataRead,
+    report: &mut SyncReport,
+) -> Result<Vec<KvEntry>, IndexerError> {
+    let namespace = indexer.config().namespace.clone();
+    let mut rows: Vec<KvEntry> = take(
+        source
+            .latest_by_key("profile", ScanLimit::UNBOUNDED)
+            .await?,
+        "profile",
+        report,
+    );
+    // created_at: the first profile write of every writer whose first write is not known yet,
+    // read a bounded number at a time (never one agent after another).
+    let need_history: Vec<String> = {
+        let graph = indexer.read();
+        rows.iter()
+            .filter(|e| !e.is_deleted() && !graph.created_known(&e.predecessor_id))
+            .map(|e| e.predecessor_id.clone())
+            .collect()
+    };
+    // Built eagerly (a lazy `map` over borrowed accounts defeats the `Send` proof of callers).
+    let reads: Vec<_> = need_history
+        .iter()
+        .map(|account| source.history(account, "profile", Order::Ascending, ScanLimit::at_most(1)))
+        .collect();
+    let firsts: Vec<Result<fastdata_client::Scan, fastdata_client::FastDataError>> =
+        futures::stream::iter(reads)
+            .buffer_unordered(HISTORY_CONCURRENCY)
+            .collect()
+            .await;
+    for first in firsts {
+        // A one-row read of the first write: `Bound` only says more writes followed it.
+        rows.extend(first?.entries);
+    }
+    for prefix in PREFIXES {
+        let scan = source
+            .latest_by_prefix(prefix, ScanLimit::UNBOUNDED)
+            .await?;
+        rows.extend(take(scan, prefix, report));
+    }
+    if let Some(admin) = indexer.config().admin.clone() {
+        let scan = source
+            .scan_prefix(&admin, "hidden/", ScanLimit::UNBOUNDED)
+            .await?;
+        rows.extend(take(scan, "hidden/", report));
+    }
+    rows.retain(|e| e.current_account_id == namespace);
+    Ok(rows)
 }
 
 /// Pulls once at start, then every `interval`, until `shutdown` resolves. Failures are recorded

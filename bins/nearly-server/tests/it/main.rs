@@ -3,6 +3,7 @@
 // Test helpers outside `#[test]` functions fail loudly too: a panic is a failed assertion.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod blockfeed;
 mod config;
 mod helpers;
 mod logs;

@@ -10,11 +10,11 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use futures::FutureExt as _;
-use serde_json::Value;
 use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
+use futures::FutureExt as _;
 use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::Value;
 
 use crate::helpers::{App, FILLERS, HOSTILE_NAME};
 
