@@ -1041,6 +1041,48 @@ impl SortedBuild {
     }
 }
 
+/// Items grouped by a dense index with a counting sort: one flat array, each group contiguous.
+struct Grouped<T> {
+    offsets: Vec<usize>,
+    items: Vec<T>,
+}
+
+impl<T: Copy + Ord> Grouped<T> {
+    /// Groups `(group, item)` pairs; every group must be `< n` (checked by the caller).
+    fn new(n: usize, pairs: impl Iterator<Item = (Idx, T)> + Clone) -> Self {
+        let mut offsets = vec![0usize; n + 1];
+        let mut first = None;
+        for (group, item) in pairs.clone() {
+            offsets[group as usize + 1] += 1;
+            first.get_or_insert(item);
+        }
+        for i in 0..n {
+            offsets[i + 1] += offsets[i];
+        }
+        let Some(fill) = first else {
+            return Self {
+                offsets,
+                items: Vec::new(),
+            };
+        };
+        let mut items = vec![fill; offsets[n]];
+        let mut next = offsets.clone();
+        for (group, item) in pairs {
+            let at = &mut next[group as usize];
+            items[*at] = item;
+            *at += 1;
+        }
+        Self { offsets, items }
+    }
+
+    /// Group `i`, sorted.
+    fn sorted(&mut self, i: usize) -> &[T] {
+        let group = &mut self.items[self.offsets[i]..self.offsets[i + 1]];
+        group.sort_unstable();
+        group
+    }
+}
+
 /// Whether `v` is strictly increasing by `key` (a snapshot's edge lists must be).
 fn strictly_sorted<T, K: Ord>(v: &[T], key: impl Fn(&T) -> K) -> bool {
     v.windows(2).all(|w| key(&w[0]) < key(&w[1]))
@@ -1221,82 +1263,85 @@ impl Graph {
             g.nodes[i].caps.push((sym, Version::new(height, position)));
         }
 
-        // Follows: the list is sorted by (from, to), so each follower's run fills its map in
-        // order; the reverse sets are gathered per target and built once.
-        let mut followers: Vec<Vec<OrderKey>> = vec![Vec::new(); n];
-        let mut follows = state.follows.into_iter().peekable();
-        while let Some(first) = follows.peek() {
-            let from = first.from;
-            let i = account(from)?;
-            let mut edges = Vec::new();
-            let mut order = Vec::new();
-            while let Some(f) = follows.next_if(|f| f.from == from) {
-                let to = account(f.to)?;
-                let version = Version::new(f.height, f.position);
-                order.push(OrderKey::new(version, f.to));
-                followers[to].push(OrderKey::new(version, from));
-                edges.push((
+        // Follows: the list is sorted by (from, to), so each follower's run is its map in
+        // order (one exact allocation, a bulk build); the reverse sets are grouped per target
+        // with a counting sort into one flat array, then each is built once.
+        let mut follows = state.follows;
+        if !follows
+            .iter()
+            .all(|f| account(f.from).is_some() && account(f.to).is_some())
+        {
+            return None;
+        }
+        let mut followers = Grouped::new(
+            n,
+            follows.iter().map(|f| {
+                (
                     f.to,
-                    Edge {
+                    OrderKey::new(Version::new(f.height, f.position), f.from),
+                )
+            }),
+        );
+        for run in follows.chunk_by_mut(|a, b| a.from == b.from) {
+            let node = &mut g.nodes[run[0].from as usize];
+            node.following_order = run
+                .iter()
+                .map(|f| OrderKey::new(Version::new(f.height, f.position), f.to))
+                .collect();
+            node.following = run
+                .iter_mut()
+                .map(|f| {
+                    let edge = Edge {
                         to: f.to,
                         position: f.position,
                         height: f.height,
                         at: f.at,
-                        reason: f.reason,
-                    },
-                ));
-            }
-            order.sort_unstable();
-            let node = &mut g.nodes[i];
-            node.following = edges.into_iter().collect();
-            node.following_order = order.into_iter().collect();
+                        reason: f.reason.take(),
+                    };
+                    (f.to, edge)
+                })
+                .collect();
         }
-        for (node, mut set) in g.nodes.iter_mut().zip(followers) {
-            set.sort_unstable();
-            node.followers = set.into_iter().collect();
+        drop(follows);
+        for (i, node) in g.nodes.iter_mut().enumerate() {
+            node.followers = followers.sorted(i).iter().copied().collect();
         }
+        drop(followers);
 
         // Endorsements: likewise, with the reverse index `suffix -> endorsers` per target.
-        let mut endorsed: Vec<Vec<(Sym, Idx)>> = vec![Vec::new(); n];
-        let mut endorsements = state.endorsements.into_iter().peekable();
-        while let Some(first) = endorsements.peek() {
-            let from = first.from;
-            let i = account(from)?;
-            let mut given = Vec::new();
-            while let Some(e) = endorsements.next_if(|e| e.from == from) {
-                let to = account(e.to)?;
-                if !in_range(e.suffix, n_suffixes) {
-                    return None;
-                }
-                endorsed[to].push((e.suffix, from));
-                given.push((
-                    (e.to, e.suffix),
-                    Endorsement {
+        let mut endorsements = state.endorsements;
+        if !endorsements.iter().all(|e| {
+            account(e.from).is_some() && account(e.to).is_some() && in_range(e.suffix, n_suffixes)
+        }) {
+            return None;
+        }
+        let mut endorsed = Grouped::new(n, endorsements.iter().map(|e| (e.to, (e.suffix, e.from))));
+        for run in endorsements.chunk_by_mut(|a, b| a.from == b.from) {
+            g.nodes[run[0].from as usize].endorsing = run
+                .iter_mut()
+                .map(|e| {
+                    let endorsement = Endorsement {
                         version: Version::new(e.height, e.position),
                         at: e.at,
-                        reason: e.reason,
-                        content_hash: e.content_hash,
-                    },
-                ));
-            }
-            g.nodes[i].endorsing = given.into_iter().collect();
+                        reason: e.reason.take(),
+                        content_hash: e.content_hash.take(),
+                    };
+                    ((e.to, e.suffix), endorsement)
+                })
+                .collect();
         }
-        for (node, mut pairs) in g.nodes.iter_mut().zip(endorsed) {
+        drop(endorsements);
+        for (i, node) in g.nodes.iter_mut().enumerate() {
+            let pairs = endorsed.sorted(i);
             if pairs.is_empty() {
                 continue;
             }
-            pairs.sort_unstable();
-            let mut by_suffix = BTreeMap::new();
-            let mut pairs = pairs.into_iter().peekable();
-            while let Some(&(sym, _)) = pairs.peek() {
-                let mut endorsers = Vec::new();
-                while let Some((_, who)) = pairs.next_if(|p| p.0 == sym) {
-                    endorsers.push(who);
-                }
-                by_suffix.insert(sym, endorsers.into_iter().collect::<BTreeSet<Idx>>());
-            }
-            node.endorsed = by_suffix;
+            node.endorsed = pairs
+                .chunk_by(|a, b| a.0 == b.0)
+                .map(|run| (run[0].0, run.iter().map(|(_, who)| *who).collect()))
+                .collect();
         }
+        drop(endorsed);
 
         for (idx, height, position) in state.hidden {
             account(idx)?;
