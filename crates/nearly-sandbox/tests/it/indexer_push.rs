@@ -4,7 +4,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use indexer::{
-    CatchUpProgress, Indexer, IndexerConfig, follow_ledger, rebuild_from_ledger, rebuild_with_progress,
+    CatchUpProgress, Indexer, IndexerConfig, follow_ledger, rebuild_from_ledger,
+    rebuild_with_progress,
 };
 use serde_json::json;
 
@@ -214,13 +215,19 @@ fn a_catch_up_reports_its_progress() {
     let mut reports: Vec<CatchUpProgress> = Vec::new();
     let stats =
         rebuild_with_progress(&ix, &t.ledger, Duration::ZERO, &mut |p| reports.push(*p)).unwrap();
-    assert!(reports.len() >= 2, "a report per batch and a final one: {reports:?}");
+    assert!(
+        reports.len() >= 2,
+        "a report per batch and a final one: {reports:?}"
+    );
     let mid = reports[0];
     assert_eq!((mid.height, mid.head, mid.remaining), (1024, 1100, 76));
     assert_eq!(mid.entries, 1024);
     assert!(reports.windows(2).all(|w| w[0].entries <= w[1].entries));
     let last = reports.last().unwrap();
     assert_eq!((last.height, last.remaining), (1100, 0));
-    assert_eq!(last.entries as usize, stats.applied + stats.stale + stats.ignored);
+    assert_eq!(
+        last.entries as usize,
+        stats.applied + stats.stale + stats.ignored
+    );
     assert!(last.rate > 0.0);
 }
