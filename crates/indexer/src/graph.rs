@@ -1083,6 +1083,101 @@ impl<T: Copy + Ord> Grouped<T> {
     }
 }
 
+/// A follower's outgoing edges and their newest-first order.
+type Following = (Idx, BTreeMap<Idx, Edge>, BTreeSet<OrderKey>);
+
+/// Builds the follow maps from follows sorted by `(from, to)`: each follower's run is its map in
+/// order (one exact allocation, a bulk build); the reverse sets are grouped per target with a
+/// counting sort into one flat array, then each is built once. `None` for an index out of range.
+fn build_follows(
+    n: usize,
+    mut follows: Vec<FollowState>,
+) -> Option<(Vec<Following>, Vec<BTreeSet<OrderKey>>)> {
+    let ok = |i: Idx| (i as usize) < n;
+    if !follows.iter().all(|f| ok(f.from) && ok(f.to)) {
+        return None;
+    }
+    let mut grouped = Grouped::new(
+        n,
+        follows
+            .iter()
+            .map(|f| (f.to, OrderKey::new(Version::new(f.height, f.position), f.from))),
+    );
+    let mut forward = Vec::new();
+    for run in follows.chunk_by_mut(|a, b| a.from == b.from) {
+        let order = run
+            .iter()
+            .map(|f| OrderKey::new(Version::new(f.height, f.position), f.to))
+            .collect();
+        let following = run
+            .iter_mut()
+            .map(|f| {
+                let edge = Edge {
+                    to: f.to,
+                    position: f.position,
+                    height: f.height,
+                    at: f.at,
+                    reason: f.reason.take(),
+                };
+                (f.to, edge)
+            })
+            .collect();
+        forward.push((run[0].from, following, order));
+    }
+    drop(follows);
+    let followers = (0..n)
+        .map(|i| grouped.sorted(i).iter().copied().collect())
+        .collect();
+    Some((forward, followers))
+}
+
+/// An endorser's endorsements by `(target, suffix)`.
+type Endorsing = (Idx, BTreeMap<(Idx, Sym), Endorsement>);
+
+/// Builds the endorsement maps likewise, with the reverse index `suffix -> endorsers` per
+/// target. `None` for an index out of range.
+fn build_endorsements(
+    n: usize,
+    n_suffixes: usize,
+    mut endorsements: Vec<EndorseState>,
+) -> Option<(Vec<Endorsing>, Vec<BTreeMap<Sym, BTreeSet<Idx>>>)> {
+    let ok = |i: Idx| (i as usize) < n;
+    if !endorsements
+        .iter()
+        .all(|e| ok(e.from) && ok(e.to) && (e.suffix as usize) < n_suffixes)
+    {
+        return None;
+    }
+    let mut grouped = Grouped::new(n, endorsements.iter().map(|e| (e.to, (e.suffix, e.from))));
+    let mut given = Vec::new();
+    for run in endorsements.chunk_by_mut(|a, b| a.from == b.from) {
+        let map = run
+            .iter_mut()
+            .map(|e| {
+                let endorsement = Endorsement {
+                    version: Version::new(e.height, e.position),
+                    at: e.at,
+                    reason: e.reason.take(),
+                    content_hash: e.content_hash.take(),
+                };
+                ((e.to, e.suffix), endorsement)
+            })
+            .collect();
+        given.push((run[0].from, map));
+    }
+    drop(endorsements);
+    let endorsed = (0..n)
+        .map(|i| {
+            grouped
+                .sorted(i)
+                .chunk_by(|a, b| a.0 == b.0)
+                .map(|run| (run[0].0, run.iter().map(|(_, who)| *who).collect()))
+                .collect()
+        })
+        .collect();
+    Some((given, endorsed))
+}
+
 /// Whether `v` is strictly increasing by `key` (a snapshot's edge lists must be).
 fn strictly_sorted<T, K: Ord>(v: &[T], key: impl Fn(&T) -> K) -> bool {
     v.windows(2).all(|w| key(&w[0]) < key(&w[1]))
@@ -1263,85 +1358,29 @@ impl Graph {
             g.nodes[i].caps.push((sym, Version::new(height, position)));
         }
 
-        // Follows: the list is sorted by (from, to), so each follower's run is its map in
-        // order (one exact allocation, a bulk build); the reverse sets are grouped per target
-        // with a counting sort into one flat array, then each is built once.
-        let mut follows = state.follows;
-        if !follows
-            .iter()
-            .all(|f| account(f.from).is_some() && account(f.to).is_some())
-        {
-            return None;
+        // Follows and endorsements touch disjoint parts of the nodes: built on two threads,
+        // then moved into place.
+        let (follows, endorsements) = std::thread::scope(|scope| {
+            let follows = scope.spawn(|| build_follows(n, state.follows));
+            let endorsements = build_endorsements(n, n_suffixes, state.endorsements);
+            (follows.join().ok().flatten(), endorsements)
+        });
+        let (forward, followers) = follows?;
+        for (from, following, order) in forward {
+            let node = &mut g.nodes[from as usize];
+            node.following = following;
+            node.following_order = order;
         }
-        let mut followers = Grouped::new(
-            n,
-            follows.iter().map(|f| {
-                (
-                    f.to,
-                    OrderKey::new(Version::new(f.height, f.position), f.from),
-                )
-            }),
-        );
-        for run in follows.chunk_by_mut(|a, b| a.from == b.from) {
-            let node = &mut g.nodes[run[0].from as usize];
-            node.following_order = run
-                .iter()
-                .map(|f| OrderKey::new(Version::new(f.height, f.position), f.to))
-                .collect();
-            node.following = run
-                .iter_mut()
-                .map(|f| {
-                    let edge = Edge {
-                        to: f.to,
-                        position: f.position,
-                        height: f.height,
-                        at: f.at,
-                        reason: f.reason.take(),
-                    };
-                    (f.to, edge)
-                })
-                .collect();
+        for (node, set) in g.nodes.iter_mut().zip(followers) {
+            node.followers = set;
         }
-        drop(follows);
-        for (i, node) in g.nodes.iter_mut().enumerate() {
-            node.followers = followers.sorted(i).iter().copied().collect();
+        let (given, endorsed) = endorsements?;
+        for (from, endorsing) in given {
+            g.nodes[from as usize].endorsing = endorsing;
         }
-        drop(followers);
-
-        // Endorsements: likewise, with the reverse index `suffix -> endorsers` per target.
-        let mut endorsements = state.endorsements;
-        if !endorsements.iter().all(|e| {
-            account(e.from).is_some() && account(e.to).is_some() && in_range(e.suffix, n_suffixes)
-        }) {
-            return None;
+        for (node, map) in g.nodes.iter_mut().zip(endorsed) {
+            node.endorsed = map;
         }
-        let mut endorsed = Grouped::new(n, endorsements.iter().map(|e| (e.to, (e.suffix, e.from))));
-        for run in endorsements.chunk_by_mut(|a, b| a.from == b.from) {
-            g.nodes[run[0].from as usize].endorsing = run
-                .iter_mut()
-                .map(|e| {
-                    let endorsement = Endorsement {
-                        version: Version::new(e.height, e.position),
-                        at: e.at,
-                        reason: e.reason.take(),
-                        content_hash: e.content_hash.take(),
-                    };
-                    ((e.to, e.suffix), endorsement)
-                })
-                .collect();
-        }
-        drop(endorsements);
-        for (i, node) in g.nodes.iter_mut().enumerate() {
-            let pairs = endorsed.sorted(i);
-            if pairs.is_empty() {
-                continue;
-            }
-            node.endorsed = pairs
-                .chunk_by(|a, b| a.0 == b.0)
-                .map(|run| (run[0].0, run.iter().map(|(_, who)| *who).collect()))
-                .collect();
-        }
-        drop(endorsed);
 
         for (idx, height, position) in state.hidden {
             account(idx)?;
