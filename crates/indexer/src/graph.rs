@@ -1099,9 +1099,12 @@ fn build_follows(
     }
     let mut grouped = Grouped::new(
         n,
-        follows
-            .iter()
-            .map(|f| (f.to, OrderKey::new(Version::new(f.height, f.position), f.from))),
+        follows.iter().map(|f| {
+            (
+                f.to,
+                OrderKey::new(Version::new(f.height, f.position), f.from),
+            )
+        }),
     );
     let mut forward = Vec::new();
     for run in follows.chunk_by_mut(|a, b| a.from == b.from) {
@@ -1133,6 +1136,8 @@ fn build_follows(
 
 /// An endorser's endorsements by `(target, suffix)`.
 type Endorsing = (Idx, BTreeMap<(Idx, Sym), Endorsement>);
+/// A target's endorsers by suffix.
+type Endorsed = BTreeMap<Sym, BTreeSet<Idx>>;
 
 /// Builds the endorsement maps likewise, with the reverse index `suffix -> endorsers` per
 /// target. `None` for an index out of range.
@@ -1140,7 +1145,7 @@ fn build_endorsements(
     n: usize,
     n_suffixes: usize,
     mut endorsements: Vec<EndorseState>,
-) -> Option<(Vec<Endorsing>, Vec<BTreeMap<Sym, BTreeSet<Idx>>>)> {
+) -> Option<(Vec<Endorsing>, Vec<Endorsed>)> {
     let ok = |i: Idx| (i as usize) < n;
     if !endorsements
         .iter()

@@ -226,7 +226,7 @@ fn a_catch_up_reports_its_progress() {
     let last = reports.last().unwrap();
     assert_eq!((last.height, last.remaining), (1100, 0));
     assert_eq!(
-        last.entries as usize,
+        usize::try_from(last.entries).unwrap(),
         stats.applied + stats.stale + stats.ignored
     );
     assert!(last.rate > 0.0);
