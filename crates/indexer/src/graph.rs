@@ -1446,3 +1446,60 @@ impl Graph {
         Some(g)
     }
 }
+
+#[cfg(test)]
+mod import_tests {
+    use serde_json::json;
+
+    use super::{CanonicalState, Graph};
+    use crate::{Indexer, IndexerConfig, Version, Write};
+
+    fn state() -> CanonicalState {
+        let ix = Indexer::new(IndexerConfig::new("contextual.near"));
+        let w = |who: &str, key: &str, value: serde_json::Value, h: u64| Write {
+            predecessor: who.into(),
+            key: key.into(),
+            value: Some(value),
+            version: Version::new(h, 0),
+            block_timestamp_ns: h * 1_000_000_000,
+        };
+        ix.apply_writes(&[
+            w("a.near", "profile", json!({"name": "A", "tags": ["x"]}), 1),
+            w("b.near", "profile", json!({"name": "B"}), 2),
+            w("a.near", "graph/follow/b.near", json!({}), 3),
+            w("a.near", "graph/follow/c.near", json!({}), 4),
+            w("b.near", "endorsing/a.near/skills/x", json!({}), 5),
+            w("b.near", "endorsing/c.near/skills/x", json!({}), 6),
+        ]);
+        ix.read().export()
+    }
+
+    /// The bulk loader trusts nothing it did not check: each kind of inconsistency rejects the
+    /// whole state (the snapshot is then ignored and the index rebuilt).
+    #[test]
+    fn an_inconsistent_state_is_rejected_whole() {
+        assert!(Graph::import(None, state()).is_some());
+        let broken: [(&str, fn(&mut CanonicalState)); 7] = [
+            ("follows out of order", |s| s.follows.swap(0, 1)),
+            ("endorsements out of order", |s| s.endorsements.swap(0, 1)),
+            ("follow target out of range", |s| s.follows[0].to = 99),
+            ("endorsement suffix out of range", |s| {
+                s.endorsements[0].suffix = 99;
+            }),
+            ("a repeated account name", |s| {
+                s.accounts[1] = s.accounts[0].clone();
+            }),
+            ("a profile tag out of range", |s| {
+                s.profiles[0].tags = vec![99]
+            }),
+            ("a bad capabilities text", |s| {
+                s.profiles[0].capabilities = "not json".into();
+            }),
+        ];
+        for (why, breaks) in broken {
+            let mut s = state();
+            breaks(&mut s);
+            assert!(Graph::import(None, s).is_none(), "{why}");
+        }
+    }
+}
