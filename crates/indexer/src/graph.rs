@@ -1479,7 +1479,8 @@ mod import_tests {
     #[test]
     fn an_inconsistent_state_is_rejected_whole() {
         assert!(Graph::import(None, state()).is_some());
-        let broken: [(&str, fn(&mut CanonicalState)); 7] = [
+        type Break = fn(&mut CanonicalState);
+        let broken: [(&str, Break); 7] = [
             ("follows out of order", |s| s.follows.swap(0, 1)),
             ("endorsements out of order", |s| s.endorsements.swap(0, 1)),
             ("follow target out of range", |s| s.follows[0].to = 99),
