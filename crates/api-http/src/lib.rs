@@ -39,6 +39,7 @@ pub mod extract;
 pub mod generate;
 mod graph;
 pub mod hygiene;
+pub mod index_height;
 mod mutate;
 pub mod openapi;
 pub mod platforms;
@@ -82,6 +83,10 @@ pub fn router(state: AppState) -> Router {
         .merge(probes::routes())
         .fallback(hygiene::not_found)
         .method_not_allowed_fallback(hygiene::method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            index_height::layer,
+        ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(hygiene::request_context))
         .with_state(state)

@@ -584,7 +584,7 @@ fn reference(name: &str) -> Value {
     json!({"$ref": format!("#/components/schemas/{name}")})
 }
 
-fn error_response(description: &str) -> Value {
+pub(crate) fn error_response(description: &str) -> Value {
     json!({"description": description, "content": {"application/json": {"schema": reference("Error")}}})
 }
 
@@ -694,6 +694,7 @@ pub fn document() -> Value {
                 error_response("NOT_CONFIGURED: no LLM endpoint on this server"),
             );
         }
+        crate::index_height::document(&o, &mut parameters, &mut responses);
         let mut operation = json!({
             "operationId": o.id,
             "summary": o.summary,
@@ -884,7 +885,7 @@ fn schemas() -> Value {
         "ErrorCode": {"type": "string", "enum": [
             "NOT_FOUND", "SELF_FOLLOW", "SELF_ENDORSE", "SELF_UNENDORSE", "SELF_UNFOLLOW",
             "AUTH_REQUIRED", "AUTH_FAILED", "NONCE_REPLAY", "RATE_LIMITED", "BUDGET_EXHAUSTED",
-            "VALIDATION_ERROR", "STORAGE_ERROR", "INTERNAL_ERROR", "INSUFFICIENT_BALANCE", "NOT_CONFIGURED"]},
+            "VALIDATION_ERROR", "STORAGE_ERROR", "INTERNAL_ERROR", "INSUFFICIENT_BALANCE", "NOT_CONFIGURED", "INDEX_BEHIND"]},
         "Error": object(&["success", "error", "code"], vec![
             ("success", json!({"const": false})),
             ("error", string()),

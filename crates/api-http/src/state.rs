@@ -79,6 +79,9 @@ pub struct ApiConfig {
     pub near_ai_recipients: Vec<String>,
     /// The version `GET /health` reports.
     pub version: String,
+    /// How long a read with `?min_height=H` waits for the index to reach `H` before answering
+    /// 503 `INDEX_BEHIND` (default 5 s; see [`crate::index_height`]).
+    pub min_height_wait: std::time::Duration,
 }
 
 impl Default for ApiConfig {
@@ -87,6 +90,7 @@ impl Default for ApiConfig {
             trust_forwarded_for: false,
             near_ai_recipients: vec![nep413::policy::near_ai::NEAR_AI_RECIPIENT.to_owned()],
             version: env!("CARGO_PKG_VERSION").to_owned(),
+            min_height_wait: crate::index_height::DEFAULT_MIN_HEIGHT_WAIT,
         }
     }
 }

@@ -85,7 +85,9 @@ pub use graph::Graph;
 pub use health::{Health, HealthConfig, HealthState};
 pub use indexer::{Indexer, IndexerConfig};
 pub use pull::{SyncReport, SyncStatus, pull_loop, sync_once};
-pub use push::{follow_ledger, rebuild_from_ledger};
+pub use push::{
+    CatchUpProgress, PROGRESS_INTERVAL, follow_ledger, rebuild_from_ledger, rebuild_with_progress,
+};
 pub use query::ListQuery;
 pub use snapshot::{SNAPSHOT_FORMAT, SnapshotInfo, load_or_empty, load_snapshot, write_snapshot};
 pub use types::{

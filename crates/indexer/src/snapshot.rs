@@ -3,12 +3,16 @@
 //! # Format
 //! `MAGIC` (8 bytes) | format version (u32 LE) | CRC-32 of the payload (u32 LE) | payload length
 //! (u64 LE) | payload: the [`postcard`] encoding of the namespace, the admin and the canonical
-//! state (interned account, tag, capability and suffix names once, each live record with its
-//! version and block second, first-profile times, tombstones). Derived orderings (listings,
-//! reverse edges, counts) are not stored: loading rebuilds them.
+//! state: interned account, tag, capability and suffix names once; typed live records by
+//! index (profiles with their folded fields, `tag/*` and `cap/*` memberships, follow edges
+//! sorted by `(from, to)`, endorsements sorted by `(from, to, suffix)`, hidden accounts), each
+//! with its version and block second; first-profile times; tombstones. Derived orderings
+//! (listings, reverse edges, newest-first sets, discover's tag index, counts) are not stored:
+//! loading builds each in bulk from sorted data (no key parsing, no write path).
 //!
 //! Format versions (bump [`SNAPSHOT_FORMAT`] on any change of the payload):
-//! - 1: the first format.
+//! - 1: the first format (records as key strings and JSON text, re-applied on load).
+//! - 2: typed records (profiles' folded fields, edges as account indexes), loaded in bulk.
 //!
 //! A snapshot that is truncated, corrupt (checksum), of another format version, or of another
 //! namespace or admin is rejected with [`IndexerError::Snapshot`]; the caller logs it and
@@ -36,7 +40,7 @@ use crate::indexer::{Indexer, IndexerConfig};
 /// The first bytes of every snapshot file.
 const MAGIC: &[u8; 8] = b"NRLYSNAP";
 /// The payload format this build writes and reads.
-pub const SNAPSHOT_FORMAT: u32 = 1;
+pub const SNAPSHOT_FORMAT: u32 = 2;
 /// Header: magic, format, checksum, payload length.
 const HEADER: usize = 8 + 4 + 4 + 8;
 
@@ -75,7 +79,7 @@ fn encode(indexer: &Indexer) -> Result<Option<(Vec<u8>, u64, usize)>, IndexerErr
         }
         graph.export()
     };
-    let (height, entries) = (state.height, state.entries.len());
+    let (height, entries) = (state.height, state.entries());
     let payload = Payload {
         namespace: indexer.config().namespace.clone(),
         admin: indexer.config().admin.clone(),
@@ -166,7 +170,7 @@ fn decode(bytes: &[u8], config: &IndexerConfig) -> Result<(Graph, SnapshotInfo),
     }
     let info = SnapshotInfo {
         height: payload.state.height,
-        entries: payload.state.entries.len(),
+        entries: payload.state.entries(),
         bytes: bytes.len() as u64,
     };
     let graph = Graph::import(config.admin.clone(), payload.state)

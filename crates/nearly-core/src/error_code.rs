@@ -49,11 +49,14 @@ pub enum ErrorCode {
     InsufficientBalance,
     /// The feature is not configured on this deployment (e.g. `generate.*` without an LLM). 503.
     NotConfigured,
+    /// The index has not reached the `min_height` a read asked for within the wait bound. 503,
+    /// with `retry_after`.
+    IndexBehind,
 }
 
 impl ErrorCode {
     /// Every code, in declaration order.
-    pub const ALL: [Self; 15] = [
+    pub const ALL: [Self; 16] = [
         Self::NotFound,
         Self::SelfFollow,
         Self::SelfEndorse,
@@ -69,6 +72,7 @@ impl ErrorCode {
         Self::InternalError,
         Self::InsufficientBalance,
         Self::NotConfigured,
+        Self::IndexBehind,
     ];
 
     /// The code as it appears on the wire.
@@ -89,12 +93,13 @@ impl ErrorCode {
             Self::InternalError => "INTERNAL_ERROR",
             Self::InsufficientBalance => "INSUFFICIENT_BALANCE",
             Self::NotConfigured => "NOT_CONFIGURED",
+            Self::IndexBehind => "INDEX_BEHIND",
         }
     }
 
     /// The HTTP status of a top-level error with this code: 400 validation and self-targeting,
     /// 401 auth, 402 balance, 404 not found, 429 rate and budget limits, 500 internal, 502 storage,
-    /// 503 not configured.
+    /// 503 not configured and index behind.
     pub const fn http_status(self) -> u16 {
         match self {
             Self::ValidationError
@@ -108,7 +113,7 @@ impl ErrorCode {
             Self::RateLimited | Self::BudgetExhausted => 429,
             Self::InternalError => 500,
             Self::StorageError => 502,
-            Self::NotConfigured => 503,
+            Self::NotConfigured | Self::IndexBehind => 503,
         }
     }
 
@@ -126,6 +131,7 @@ impl ErrorCode {
                 | Self::BudgetExhausted
                 | Self::StorageError
                 | Self::InternalError
+                | Self::IndexBehind
         )
     }
 
@@ -139,7 +145,10 @@ impl ErrorCode {
 
     /// Whether responses with this code carry `retry_after` and a `Retry-After` header.
     pub const fn has_retry_after(self) -> bool {
-        matches!(self, Self::RateLimited | Self::BudgetExhausted)
+        matches!(
+            self,
+            Self::RateLimited | Self::BudgetExhausted | Self::IndexBehind
+        )
     }
 }
 
@@ -200,6 +209,7 @@ mod tests {
             ("INTERNAL_ERROR", 500, true),
             ("INSUFFICIENT_BALANCE", 402, false),
             ("NOT_CONFIGURED", 503, false),
+            ("INDEX_BEHIND", 503, true),
         ];
         assert_eq!(expected.len(), ErrorCode::ALL.len());
         for (code, (name, status, retriable)) in ErrorCode::ALL.into_iter().zip(expected) {
@@ -242,6 +252,13 @@ mod tests {
             .into_iter()
             .filter(|c| c.has_retry_after())
             .collect();
-        assert_eq!(timed, [ErrorCode::RateLimited, ErrorCode::BudgetExhausted]);
+        assert_eq!(
+            timed,
+            [
+                ErrorCode::RateLimited,
+                ErrorCode::BudgetExhausted,
+                ErrorCode::IndexBehind
+            ]
+        );
     }
 }

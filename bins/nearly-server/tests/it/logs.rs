@@ -117,6 +117,7 @@ async fn the_binary_serves_until_sigterm() {
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut progress = None;
     let address = loop {
         let line = lines
             .next_line()
@@ -124,10 +125,19 @@ async fn the_binary_serves_until_sigterm() {
             .unwrap()
             .expect("the server exited before listening");
         let line: Value = serde_json::from_str(&line).unwrap();
+        if line["fields"]["message"] == "catching up from the ledger" {
+            progress = Some(line["fields"].clone());
+        }
         if line["fields"]["message"] == "nearly-server listening" {
             break line["fields"]["address"].as_str().unwrap().to_owned();
         }
     };
+    // The start-up catch-up logs its progress (here only its final line: the ledger is empty).
+    let progress = progress.expect("a catch-up progress line before listening");
+    for field in ["entries", "rate", "height", "head", "remaining"] {
+        assert!(progress[field].is_number(), "{field}: {progress}");
+    }
+    assert_eq!(progress["remaining"], 0);
     let health: Value = reqwest::get(format!("http://{address}/api/v1/health"))
         .await
         .unwrap()

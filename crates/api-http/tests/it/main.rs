@@ -9,6 +9,7 @@ mod generate;
 mod graph;
 mod helpers;
 mod hygiene;
+mod index_height;
 mod openapi;
 mod platforms;
 mod probes;

@@ -35,6 +35,12 @@ fn value_strategy(key: &str) -> BoxedStrategy<Option<Value>> {
                 |(tags, named)| json!({"name": if named { json!("N") } else { Value::Null },
                                        "tags": tags, "follower_count": 42})
             ),
+            // Every folded field typed, so a snapshot stores (and loads) each of them.
+            1 => (prop::sample::subsequence(TAGS.to_vec(), 0..=2), any::<bool>()).prop_map(
+                |(tags, caps)| json!({"name": "F", "description": "d", "image": "https://x/i.png",
+                                      "tags": tags, "website": {"url": "https://x"},
+                                      "capabilities": if caps { json!({"skills": ["a", "b"]}) } else { json!({}) }})
+            ),
             1 => Just(json!("not an object")),
         ]
         .boxed()

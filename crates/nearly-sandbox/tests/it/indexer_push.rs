@@ -3,7 +3,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use indexer::{Indexer, IndexerConfig, follow_ledger, rebuild_from_ledger};
+use indexer::{
+    CatchUpProgress, Indexer, IndexerConfig, follow_ledger, rebuild_from_ledger,
+    rebuild_with_progress,
+};
 use serde_json::json;
 
 use crate::indexer_helpers::{NS, TempLedger};
@@ -197,4 +200,34 @@ fn start_up_from_a_snapshot_plus_the_ledger_tail_equals_a_full_rebuild() {
     let full = Indexer::new(IndexerConfig::new(NS));
     rebuild_from_ledger(&full, &t.ledger).unwrap();
     assert_eq!(view(&from_snapshot), view(&full));
+}
+
+/// The start-up catch-up reports its progress while it runs (entries, rate, height, remaining)
+/// and once at the end, caught up.
+#[test]
+fn a_catch_up_reports_its_progress() {
+    let t = TempLedger::new();
+    // More than one read batch (1024 transactions), so a report falls mid-catch-up.
+    for i in 0..1100 {
+        t.commit("alice.near", json!({ format!("tag/t{}", i % 7): true }));
+    }
+    let ix = Indexer::new(IndexerConfig::new(NS));
+    let mut reports: Vec<CatchUpProgress> = Vec::new();
+    let stats =
+        rebuild_with_progress(&ix, &t.ledger, Duration::ZERO, &mut |p| reports.push(*p)).unwrap();
+    assert!(
+        reports.len() >= 2,
+        "a report per batch and a final one: {reports:?}"
+    );
+    let mid = reports[0];
+    assert_eq!((mid.height, mid.head, mid.remaining), (1024, 1100, 76));
+    assert_eq!(mid.entries, 1024);
+    assert!(reports.windows(2).all(|w| w[0].entries <= w[1].entries));
+    let last = reports.last().unwrap();
+    assert_eq!((last.height, last.remaining), (1100, 0));
+    assert_eq!(
+        usize::try_from(last.entries).unwrap(),
+        stats.applied + stats.stale + stats.ignored
+    );
+    assert!(last.rate > 0.0);
 }
