@@ -439,7 +439,10 @@ async fn docs_render_every_operation_of_the_table() {
         .select(&sel("ul.params code"))
         .map(|c| c.text().collect())
         .collect();
-    assert_eq!(params, ["sort", "tag", "capability", "limit", "cursor", "min_height"]);
+    assert_eq!(
+        params,
+        ["sort", "tag", "capability", "limit", "cursor", "min_height"]
+    );
     assert_eq!(
         list.select(&sel("pre.example"))
             .next()
