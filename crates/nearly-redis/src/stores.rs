@@ -121,8 +121,9 @@ return redis.call('LRANGE', KEYS[1], 0, -1)
     )
 });
 
-/// [`NonceStore`] on Redis: one script per claim (check liveness, record with a ticket and a
-/// PX expiry), and compare-and-delete on release.
+/// [`NonceStore`] on Redis: a claim is one `SET NX PX` (record with a ticket and its expiry);
+/// only when a record exists does a script check its liveness by the caller's clock (one more
+/// round trip, on replays only). Release is compare-and-delete.
 #[derive(Debug, Clone)]
 pub struct RedisNonceStore {
     redis: RedisState,
@@ -149,7 +150,29 @@ impl NonceStore for RedisNonceStore {
     ) -> Result<ClaimTicket, NonceStoreError> {
         let ticket = ClaimTicket::random();
         let redis_key = self.redis.key(&["nonce", key]);
+        let record = format!("{expires_at_ms}:{}", ticket.to_hex());
+        let ttl_ms = expires_at_ms.saturating_sub(now_ms).max(1);
         let mut conn = self.redis.conn();
+        // Fast path, one native command: no record under this key at all (the normal case).
+        let set: Option<String> = self
+            .redis
+            .bounded("nonce_claim", async {
+                redis::cmd("SET")
+                    .arg(&redis_key)
+                    .arg(&record)
+                    .arg("NX")
+                    .arg("PX")
+                    .arg(ttl_ms)
+                    .query_async(&mut conn)
+                    .await
+            })
+            .await
+            .map_err(|e| nonce_error(&e))?;
+        if set.is_some() {
+            return Ok(ticket);
+        }
+        // A record exists. It is a replay unless the record has expired by the caller's clock
+        // while Redis still keeps it (clocks of replicas differ by a little): the script decides.
         let recorded: i64 = self
             .redis
             .bounded("nonce_claim", async {
