@@ -48,6 +48,7 @@ pub mod rate_limit;
 mod routes;
 pub mod serve;
 pub mod state;
+pub mod write_wait;
 
 use std::future::Future;
 

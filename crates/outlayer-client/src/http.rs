@@ -313,6 +313,8 @@ fn call_outcome(raw: &RawResponse) -> Result<CallOutcome, CustodyError> {
                 request_id: response.request_id,
                 tx_hash: response.tx_hash,
                 result: response.result,
+                // OutLayer's answer carries no block height (only the transaction hash).
+                block_height: None,
             }),
             CallStatus::PendingApproval => Ok(CallOutcome::PendingApproval {
                 request_id: response.request_id,
@@ -580,7 +582,8 @@ mod tests {
             Ok(CallOutcome::Applied {
                 request_id: None,
                 tx_hash: Some("T".into()),
-                result: None
+                result: None,
+                block_height: None,
             })
         );
         assert_eq!(
