@@ -1,6 +1,6 @@
-//! Request hygiene applied to every route: request ids and tracing spans, the body limit (all
-//! three tower-http layers, [`with_request_context`] and the body limit in [`crate::router`]),
-//! and the 404/405 fallbacks in the error envelope.
+//! Request hygiene applied to every route, on tower-http layers: the request id and the
+//! request's tracing span ([`with_request_context`]) and the body limit (in [`crate::router`]);
+//! plus the 404/405 fallbacks in the error envelope.
 //!
 //! What stays hand-written: the id format and the rule for accepting a client's id (tower-http
 //! keeps any client header as is), and rendering the limit's 413 in our envelope.
