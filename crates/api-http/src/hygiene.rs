@@ -86,7 +86,8 @@ where
         .layer(axum::middleware::map_response(envelope_payload_too_large))
 }
 
-/// [`MakeRequestId`]: a fresh id of our format ([`new_request_id`]).
+/// [`MakeRequestId`]: a fresh id of our format (an 8-hex-digit per-process prefix, a dash, a
+/// 12-hex-digit counter).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NearlyRequestIds;
 
