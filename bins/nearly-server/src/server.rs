@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use api_http::hygiene::with_request_context;
 use api_http::{ApiConfig, AppState, MarketClient, NearFmClient, OpenAiCompatible};
 use fastdata_client::{FastDataRead, HttpFastData};
 use indexer::{ApplyStats, Indexer, IndexerConfig, IndexerError};
@@ -23,7 +24,6 @@ use tokio::task::JoinHandle;
 
 use crate::config::{Config, Mode};
 use crate::error::ServerError;
-use crate::telemetry;
 
 /// The sandbox ledger's file inside the data dir.
 pub const LEDGER_FILE: &str = "ledger.redb";
@@ -162,20 +162,22 @@ impl Server {
         let mut app = api_http::router(state);
         if let Some((sandbox_ledger, custody)) = backend.sandbox_routes {
             app = app
+                // The same request-id and span layers as the API's routes.
                 .nest_service(
                     "/fastdata",
-                    nearly_sandbox::fastdata_api::router(sandbox_ledger.clone())
-                        .layer(axum::middleware::from_fn(telemetry::request_span)),
+                    with_request_context(nearly_sandbox::fastdata_api::router(
+                        sandbox_ledger.clone(),
+                    )),
                 )
                 .nest_service(
                     "/neardata",
-                    nearly_sandbox::neardata_api::router(sandbox_ledger.clone())
-                        .layer(axum::middleware::from_fn(telemetry::request_span)),
+                    with_request_context(nearly_sandbox::neardata_api::router(
+                        sandbox_ledger.clone(),
+                    )),
                 )
                 .nest(
                     "/outlayer",
-                    sandbox_custody::router(custody)
-                        .layer(axum::middleware::from_fn(telemetry::request_span)),
+                    with_request_context(sandbox_custody::router(custody)),
                 );
             ledger = Some(sandbox_ledger);
         }

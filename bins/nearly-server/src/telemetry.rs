@@ -1,14 +1,9 @@
-//! Logging: the tracing subscriber, and request spans for the sandbox's own routers.
+//! Logging: the tracing subscriber.
 //!
-//! The API's routes get their request id and `request` span from `api_http`'s request hygiene
-//! layer; the sandbox's FastData and custody routers (mounted beside it) get the same span
-//! shape from [`request_span`], so every log line of every request carries `request_id`.
+//! The API's routes and the sandbox's FastData, NEAR data and custody routers (mounted beside
+//! it) all get their request id and `request` span from `api_http::hygiene::with_request_context`,
+//! so every log line of every request carries `request_id`.
 
-use axum::extract::{OriginalUri, Request};
-use axum::http::HeaderValue;
-use axum::middleware::Next;
-use axum::response::Response;
-use tracing::Instrument as _;
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::MakeWriter;
 
@@ -59,35 +54,6 @@ where
                 .finish(),
         ),
     })
-}
-
-/// Middleware for the sandbox routers: the same `request` span (`request_id`, `method`,
-/// `path`, the full path before nesting stripped its prefix) and `x-request-id` echo as the
-/// API's hygiene layer.
-pub(crate) async fn request_span(req: Request, next: Next) -> Response {
-    let id = api_http::hygiene::request_id_for(req.headers());
-    let span = tracing::info_span!(
-        "request",
-        request_id = %id,
-        method = %req.method(),
-        path = %req
-            .extensions()
-            .get::<OriginalUri>()
-            .map_or_else(|| req.uri().path(), |original| original.path()),
-    );
-    let mut response = async move {
-        let response = next.run(req).await;
-        tracing::info!(status = response.status().as_u16(), "answered");
-        response
-    }
-    .instrument(span)
-    .await;
-    if let Ok(value) = HeaderValue::from_str(&id) {
-        response
-            .headers_mut()
-            .insert(api_http::REQUEST_ID_HEADER, value);
-    }
-    response
 }
 
 #[cfg(test)]

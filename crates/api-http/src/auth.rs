@@ -10,8 +10,7 @@
 //! credential that fails verification is `AUTH_FAILED` (`NONCE_REPLAY` for a replayed NEAR AI
 //! token); an upstream that cannot answer (custody, NEAR RPC) is 502 `STORAGE_ERROR`.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::extract::FromRequestParts;
 use axum::http::header;
@@ -274,10 +273,17 @@ pub const DEFAULT_WALLET_KEY_CACHE_SIZE: usize = 10_000;
 
 /// A bounded TTL cache of `wk_` key -> account, keyed by the key's SHA-256 (the secret itself is
 /// never stored). Only keys custody accepted are cached.
+///
+/// Storage and eviction are [`quick_cache`]'s (concurrent, sharded, S3-FIFO: a full cache drops
+/// the entries least likely to be used again; the bound is approximate, per shard). The TTL is
+/// checked here against the injected clock ([`AppState::clock`]): an entry resolved at `t` is
+/// used while `now < t + ttl` and dropped on the first read after, so tests move time with a
+/// manual clock (quick_cache has no TTL of its own, and a cache-side clock could not be
+/// injected).
 pub struct WalletKeyCache {
     ttl_ms: u64,
     capacity: usize,
-    entries: Mutex<HashMap<[u8; 32], (AccountId, u64)>>,
+    entries: quick_cache::sync::Cache<[u8; 32], (AccountId, u64)>,
 }
 
 impl std::fmt::Debug for WalletKeyCache {
@@ -296,18 +302,19 @@ impl Default for WalletKeyCache {
 }
 
 impl WalletKeyCache {
-    /// A cache holding at most `capacity` keys for `ttl_ms` each.
+    /// A cache holding about `capacity` keys (at least one) for `ttl_ms` each.
     pub fn new(ttl_ms: u64, capacity: usize) -> Self {
+        let capacity = capacity.max(1);
         Self {
             ttl_ms,
-            capacity: capacity.max(1),
-            entries: Mutex::new(HashMap::new()),
+            capacity,
+            entries: quick_cache::sync::Cache::new(capacity),
         }
     }
 
-    /// The number of cached keys.
+    /// The number of cached keys (expired ones not read since included).
     pub fn len(&self) -> usize {
-        self.lock().len()
+        self.entries.len()
     }
 
     /// Whether the cache is empty.
@@ -315,18 +322,13 @@ impl WalletKeyCache {
         self.len() == 0
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<[u8; 32], (AccountId, u64)>> {
-        self.entries
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
     fn get(&self, digest: &[u8; 32], now_ms: u64) -> Option<AccountId> {
-        let mut entries = self.lock();
-        match entries.get(digest) {
-            Some((account, expires)) if *expires > now_ms => Some(account.clone()),
+        match self.entries.get(digest) {
+            Some((account, expires)) if expires > now_ms => Some(account),
             Some(_) => {
-                entries.remove(digest);
+                // Only the expired entry: a fresh one inserted meanwhile stays.
+                self.entries
+                    .remove_if(digest, |(_, expires)| *expires <= now_ms);
                 None
             }
             None => None,
@@ -334,21 +336,8 @@ impl WalletKeyCache {
     }
 
     fn insert(&self, digest: [u8; 32], account: AccountId, now_ms: u64) {
-        let mut entries = self.lock();
-        if entries.len() >= self.capacity && !entries.contains_key(&digest) {
-            entries.retain(|_, (_, expires)| *expires > now_ms);
-            if entries.len() >= self.capacity {
-                // Evicting a cache entry only costs one custody round trip later.
-                let oldest = entries
-                    .iter()
-                    .min_by_key(|(_, (_, expires))| *expires)
-                    .map(|(k, _)| *k);
-                if let Some(k) = oldest {
-                    entries.remove(&k);
-                }
-            }
-        }
-        entries.insert(digest, (account, now_ms.saturating_add(self.ttl_ms)));
+        self.entries
+            .insert(digest, (account, now_ms.saturating_add(self.ttl_ms)));
     }
 
     /// Resolves a wallet key through the cache, then custody.
@@ -440,16 +429,30 @@ mod tests {
     }
 
     #[test]
-    fn cache_expires_and_is_bounded() {
-        let cache = WalletKeyCache::new(1000, 2);
+    fn cache_expires_on_the_injected_clock() {
+        let cache = WalletKeyCache::new(1000, 16);
         let a = AccountId::parse("alice.near").unwrap();
         cache.insert([1; 32], a.clone(), 0);
         assert_eq!(cache.get(&[1; 32], 999), Some(a.clone()));
         assert_eq!(cache.get(&[1; 32], 1000), None);
-        cache.insert([1; 32], a.clone(), 0);
-        cache.insert([2; 32], a.clone(), 10);
-        cache.insert([3; 32], a.clone(), 20);
-        assert_eq!(cache.len(), 2);
-        assert_eq!(cache.get(&[1; 32], 30), None);
+        assert!(cache.is_empty(), "an expired entry is dropped when read");
+        // A re-resolution starts a fresh TTL.
+        cache.insert([1; 32], a.clone(), 1000);
+        assert_eq!(cache.get(&[1; 32], 1999), Some(a));
+        assert_eq!(cache.get(&[2; 32], 0), None);
+    }
+
+    #[test]
+    fn cache_is_bounded() {
+        let cache = WalletKeyCache::new(u64::MAX, 100);
+        let a = AccountId::parse("alice.near").unwrap();
+        for i in 0..1000u32 {
+            let mut digest = [0; 32];
+            digest[..4].copy_from_slice(&i.to_be_bytes());
+            cache.insert(digest, a.clone(), 0);
+        }
+        // quick_cache's bound is approximate (per shard), never far above the capacity.
+        assert!(cache.len() <= 2 * 100, "{}", cache.len());
+        assert!(cache.len() >= 50, "{}", cache.len());
     }
 }

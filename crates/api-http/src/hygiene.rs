@@ -1,13 +1,21 @@
-//! Request hygiene applied to every route: request ids and tracing spans, the early body-size
-//! check, and the 404/405 fallbacks in the error envelope.
+//! Request hygiene applied to every route, on tower-http layers: the request id and the
+//! request's tracing span ([`with_request_context`]) and the body limit (in [`crate::router`]);
+//! plus the 404/405 fallbacks in the error envelope.
+//!
+//! What stays hand-written: the id format and the rule for accepting a client's id (tower-http
+//! keeps any client header as is), and rendering the limit's 413 in our envelope.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use axum::extract::Request;
-use axum::http::{HeaderValue, Method, Uri, header};
-use axum::middleware::Next;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, OriginalUri, Request};
+use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use tracing::Instrument as _;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId as TowerRequestId, SetRequestIdLayer,
+};
+use tower_http::trace::{DefaultOnFailure, MakeSpan, OnResponse, TraceLayer};
 
 use crate::error::ApiError;
 use crate::extract::MAX_BODY_BYTES;
@@ -18,15 +26,6 @@ pub const REQUEST_ID_HEADER: &str = "x-request-id";
 /// The request id of the current request, stored in its extensions.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestId(pub String);
-
-/// The request id of a request: the client's `x-request-id` when it is 1-128 visible ASCII
-/// characters, otherwise a fresh one. Every router the server mounts uses this rule.
-pub fn request_id_for(headers: &axum::http::HeaderMap) -> String {
-    headers
-        .get(REQUEST_ID_HEADER)
-        .and_then(acceptable_request_id)
-        .unwrap_or_else(new_request_id)
-}
 
 /// A client-sent id is kept when it is 1-128 visible ASCII characters; otherwise one is made.
 fn acceptable_request_id(value: &HeaderValue) -> Option<String> {
@@ -45,40 +44,140 @@ fn new_request_id() -> String {
     format!("{prefix}-{n:012x}")
 }
 
-/// Middleware: assigns the request id, opens the request's tracing span (every span opened
-/// while handling the request is its child, so every log line carries `request_id`), rejects
-/// bodies whose `Content-Length` is over [`MAX_BODY_BYTES`] before reading them, and echoes
-/// `x-request-id` on the response.
-pub(crate) async fn request_context(mut req: Request, next: Next) -> Response {
-    let id = request_id_for(req.headers());
-    req.extensions_mut().insert(RequestId(id.clone()));
-    let span = tracing::info_span!(
-        "request",
-        request_id = %id,
-        method = %req.method(),
-        path = %req.uri().path(),
-    );
-    let too_large = req
+/// The request-context layers every router the server mounts gets (the API's, and the
+/// sandbox's custody and FastData routers), all tower-http:
+///
+/// - [`SetRequestIdLayer`] with `x-request-id`: a client's id is kept when well-formed (1-128
+///   visible ASCII characters; an ill-formed one is dropped first), otherwise a fresh one is made
+///   ([`NearlyRequestIds`]); the id is also stored as our [`RequestId`] extension, which the
+///   handlers read;
+/// - [`PropagateRequestIdLayer`]: echoes the id on every response;
+/// - [`TraceLayer`]: the `request` span (`request_id`, `method`, the full `path` even under a
+///   nested router), which every span opened while handling the request is a child of, so every
+///   log line carries `request_id`; one `answered` line (`status`, `latency_ms`) per request.
+pub fn with_request_context<S>(router: Router<S>) -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    router
+        .layer(axum::middleware::map_request(store_request_id))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(RequestSpan)
+                .on_response(Answered)
+                .on_failure(DefaultOnFailure::new().level(tracing::Level::WARN)),
+        )
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(NearlyRequestIds))
+        .layer(axum::middleware::map_request(drop_unacceptable_request_id))
+}
+
+/// The API's body limit: tower-http's [`RequestBodyLimitLayer`] at [`MAX_BODY_BYTES`] refuses
+/// a larger `Content-Length` before reading the body and stops any body at the limit however it
+/// is read; its bare 413 is answered in the error envelope ([`envelope_payload_too_large`]).
+pub(crate) fn with_body_limit<S>(router: Router<S>) -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    router
+        // One limit: tower-http's (axum's extractor default would otherwise also apply).
+        .layer(DefaultBodyLimit::disable())
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(axum::middleware::map_response(envelope_payload_too_large))
+}
+
+/// [`MakeRequestId`]: a fresh id of our format (an 8-hex-digit per-process prefix, a dash, a
+/// 12-hex-digit counter).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NearlyRequestIds;
+
+impl MakeRequestId for NearlyRequestIds {
+    fn make_request_id<B>(&mut self, _request: &axum::http::Request<B>) -> Option<TowerRequestId> {
+        HeaderValue::from_str(&new_request_id())
+            .ok()
+            .map(TowerRequestId::new)
+    }
+}
+
+/// Removes a client `x-request-id` that is not acceptable, so a fresh one replaces it.
+async fn drop_unacceptable_request_id(mut req: Request) -> Request {
+    if req
         .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok())
-        .is_some_and(|n| n > MAX_BODY_BYTES as u64);
-    let mut response = async move {
-        let response = if too_large {
-            ApiError::payload_too_large(MAX_BODY_BYTES).into_response()
-        } else {
-            next.run(req).await
-        };
-        tracing::info!(status = response.status().as_u16(), "answered");
+        .get(REQUEST_ID_HEADER)
+        .is_some_and(|v| acceptable_request_id(v).is_none())
+    {
+        req.headers_mut().remove(REQUEST_ID_HEADER);
+    }
+    req
+}
+
+/// Stores tower-http's request id as our [`RequestId`] extension.
+async fn store_request_id(mut req: Request) -> Request {
+    let id = request_id_of(&req).to_owned();
+    req.extensions_mut().insert(RequestId(id));
+    req
+}
+
+/// The id [`SetRequestIdLayer`] assigned to `req` (empty outside the layers).
+fn request_id_of<B>(req: &axum::http::Request<B>) -> &str {
+    req.extensions()
+        .get::<TowerRequestId>()
+        .and_then(|id| id.header_value().to_str().ok())
+        .unwrap_or_default()
+}
+
+/// [`MakeSpan`]: the `request` span.
+#[derive(Debug, Clone, Copy)]
+struct RequestSpan;
+
+impl<B> MakeSpan<B> for RequestSpan {
+    fn make_span(&mut self, req: &axum::http::Request<B>) -> tracing::Span {
+        let path = req
+            .extensions()
+            .get::<OriginalUri>()
+            .map_or_else(|| req.uri().path(), |original| original.path());
+        tracing::info_span!(
+            "request",
+            request_id = %request_id_of(req),
+            method = %req.method(),
+            path = %path,
+        )
+    }
+}
+
+/// [`OnResponse`]: the `answered` line, inside the request span.
+#[derive(Debug, Clone, Copy)]
+struct Answered;
+
+impl<B> OnResponse<B> for Answered {
+    fn on_response(
+        self,
+        response: &axum::http::Response<B>,
+        latency: std::time::Duration,
+        _span: &tracing::Span,
+    ) {
+        tracing::info!(
+            status = response.status().as_u16(),
+            latency_ms = u64::try_from(latency.as_millis()).unwrap_or(u64::MAX),
+            "answered"
+        );
+    }
+}
+
+/// Renders [`RequestBodyLimitLayer`]'s own 413 (plain text) in the error envelope; every other
+/// answer, including the envelope 413 of a body stopped at the limit while read, passes as is.
+async fn envelope_payload_too_large(response: Response) -> Response {
+    let plain = response.status() == StatusCode::PAYLOAD_TOO_LARGE
+        && !response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
+    if plain {
+        ApiError::payload_too_large(MAX_BODY_BYTES).into_response()
+    } else {
         response
     }
-    .instrument(span)
-    .await;
-    if let Ok(value) = HeaderValue::from_str(&id) {
-        response.headers_mut().insert(REQUEST_ID_HEADER, value);
-    }
-    response
 }
 
 /// Fallback for unknown paths: 404 `NOT_FOUND` in the envelope.

@@ -10,11 +10,13 @@
 //!   index to reach `H`, then answers; if it does not, 503 `INDEX_BEHIND` with `retry_after`
 //!   and `Retry-After`. A `min_height` that is not a decimal `u64` is 400 `VALIDATION_ERROR`.
 //!   The parameter is removed before the handler sees the query.
-//! - A successful mutation also carries `X-Nearly-Write-Height`: the index's height right after
-//!   the write was applied. In the sandbox the write path waits for the index to confirm the
-//!   write's own block, so this is at least that block's height (read-after-write: pass it as
-//!   `min_height` to any replica). In production a write-through is applied provisionally before
-//!   FastData has a block for it, so the header is the confirmed height the index had then.
+//! - A successful mutation also carries `X-Nearly-Write-Height`: the block height custody
+//!   reported for the write (the highest, when it took several transactions; see
+//!   [`crate::write_wait`]). In the sandbox that is the ledger block the write committed in,
+//!   which the write path waited for the index to confirm (read-after-write: pass it as
+//!   `min_height` to any replica). Real OutLayer reports no height, and a write-through is
+//!   applied provisionally before FastData has a block for it, so there the header is the
+//!   confirmed height the index had right after the write.
 //!
 //! Which routes: [`index_role`] derives it from the operation table
 //! ([`crate::openapi::operations`]), so a new operation gets a role without touching this file.
@@ -208,11 +210,13 @@ pub(crate) async fn layer(State(state): State<AppState>, mut req: Request, next:
         }
     }
     let height = state.index.height();
-    let mut response = next.run(req).await;
+    let (mut response, custody_height) = crate::write_wait::recording(next.run(req)).await;
     let headers = response.headers_mut();
     headers.insert(INDEX_HEIGHT_HEADER, height_value(height));
     if role == IndexRole::Write && response.status().is_success() {
-        let written = state.index.height();
+        // The block custody reported for the write; without one (OutLayer), the index's height
+        // right after the write was applied.
+        let written = custody_height.unwrap_or_else(|| state.index.height());
         response
             .headers_mut()
             .insert(WRITE_HEIGHT_HEADER, height_value(written));

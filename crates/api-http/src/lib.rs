@@ -48,11 +48,11 @@ pub mod rate_limit;
 mod routes;
 pub mod serve;
 pub mod state;
+pub mod write_wait;
 
 use std::future::Future;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 
 pub use auth::{Caller, CallerKind, Mutator, OptionalCaller, WalletKeyCache};
@@ -77,7 +77,7 @@ pub use state::{
 /// the request-hygiene layers.
 pub fn router(state: AppState) -> Router {
     let api = openapi::api_routes();
-    Router::new()
+    let routes = Router::new()
         .nest("/api/v1", api)
         .route("/skill.md", get(routes::skill_md))
         .merge(probes::routes())
@@ -86,10 +86,9 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             index_height::layer,
-        ))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(axum::middleware::from_fn(hygiene::request_context))
-        .with_state(state)
+        ));
+    // Outermost last: request id and span, then the body limit, then the index height.
+    hygiene::with_request_context(hygiene::with_body_limit(routes)).with_state(state)
 }
 
 /// Serves `router` on `listener` (with peer addresses for per-IP limits) until `shutdown`

@@ -72,9 +72,7 @@ pub(crate) async fn commit(
                 "Custody holds the write for multisig approval; it is not applied yet",
             ));
         }
-        if let Some(head) = &state.source_head
-            && confirmed(&state.index, head()).await
-        {
+        if crate::write_wait::confirm(state, &outcome).await {
             continue;
         }
         let entries: Vec<(String, Option<Value>)> = chunk
@@ -86,26 +84,6 @@ pub(crate) async fn commit(
             .apply_own_write(caller.account_id.as_str(), &entries, now_ns(state));
     }
     Ok(())
-}
-
-/// How long a write waits for the followed source to confirm it before applying it
-/// provisionally.
-const CONFIRM_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
-
-/// Waits until the index has applied the source up to `height`; `false` after [`CONFIRM_WAIT`].
-async fn confirmed(index: &indexer::Indexer, height: u64) -> bool {
-    let deadline = tokio::time::Instant::now() + CONFIRM_WAIT;
-    while index.height() < height {
-        if tokio::time::Instant::now() >= deadline {
-            tracing::warn!(
-                height,
-                "index did not confirm the write in time; applying it provisionally"
-            );
-            return false;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
-    }
-    true
 }
 
 fn now_ns(state: &AppState) -> u64 {

@@ -414,7 +414,8 @@ impl PlatformStore for MemoryPlatformStore {
 pub const PLATFORMS_FILE: &str = "platforms.json";
 
 /// A durable [`PlatformStore`]: one JSON file in the data dir (`{account: [ids]}`), rewritten
-/// atomically (temp file, fsync, rename) on every change, and read once at open.
+/// atomically (a `tempfile` temp file, fsync, persist, fsync of the directory) on every change,
+/// and read once at open.
 #[derive(Debug)]
 pub struct FilePlatformStore {
     path: PathBuf,
@@ -454,22 +455,21 @@ impl FilePlatformStore {
     }
 }
 
+/// Replaces `path` with `bytes` atomically and durably: a [`tempfile::NamedTempFile`] in the
+/// same directory, written and fsynced, persisted (renamed) over `path`, then the directory
+/// fsynced so the rename survives a crash. A reader sees the old file or the new one, never a
+/// part; a failure leaves the old file (the temp file is removed when dropped).
 fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write as _;
-    let tmp = path.with_extension("json.tmp");
-    {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-    }
-    std::fs::rename(&tmp, path)?;
-    if let Some(dir) = path.parent()
-        && let Ok(d) = std::fs::File::open(dir)
-    {
-        // Best effort: make the rename itself durable where directories can be synced.
-        let _ = d.sync_all();
-    }
-    Ok(())
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut file = tempfile::NamedTempFile::new_in(dir)?;
+    file.write_all(bytes)?;
+    file.as_file().sync_all()?;
+    file.persist(path).map_err(|e| e.error)?;
+    std::fs::File::open(dir)?.sync_all()
 }
 
 #[async_trait]
@@ -539,6 +539,24 @@ mod tests {
             store.platforms(&alice).await.unwrap(),
             ["near.fm", "market.near.ai"]
         );
+    }
+
+    #[test]
+    fn atomic_writes_replace_the_whole_file_and_leave_no_temp_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(PLATFORMS_FILE);
+        write_atomically(&path, b"{\"a\":[\"near.fm\"]}").unwrap();
+        write_atomically(&path, b"{}").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"{}");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, [PLATFORMS_FILE]);
+        // A write that cannot create its temp file fails and leaves nothing behind.
+        let missing = dir.path().join("gone").join(PLATFORMS_FILE);
+        assert!(write_atomically(&missing, b"{}").is_err());
+        assert_eq!(std::fs::read(&path).unwrap(), b"{}");
     }
 
     #[test]

@@ -132,8 +132,9 @@ pub struct AppState {
     /// own acknowledged writes (read-your-writes). Its namespace is the custody call's receiver.
     pub index: Arc<Indexer>,
     /// The head height of the source the index follows, when the API can read it synchronously
-    /// (the sandbox ledger). With it, a write waits (briefly) for the index to confirm the
-    /// write's real block instead of applying it provisionally.
+    /// (the sandbox ledger, which custody writes into). With it, a write whose custody outcome
+    /// names its block waits (briefly, on a notification) for the index to confirm that block
+    /// instead of applying it provisionally ([`crate::write_wait`]); `/metrics` reports the lag.
     pub source_head: Option<SourceHead>,
 }
 

@@ -5,6 +5,7 @@ use std::fmt;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use backon::Retryable as _;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, RETRY_AFTER};
 use reqwest::{Method, StatusCode};
 use serde::Serialize;
@@ -21,7 +22,8 @@ use crate::wire::{
 };
 
 /// How failed reads are retried: exponential backoff, `initial_backoff * 2^n` capped at
-/// `max_backoff`, for at most `max_retries` retries after the first attempt.
+/// `max_backoff`, for at most `max_retries` retries after the first attempt. The loop is
+/// [`backon`]'s, over [`RetryPolicy::schedule`].
 ///
 /// Retried: timeouts, transport errors, 429 and 5xx. Never 4xx or undecodable 2xx answers.
 /// A 429's `Retry-After` is honoured up to `max_backoff`. No jitter: the schedule is exact, so
@@ -44,7 +46,15 @@ impl RetryPolicy {
         max_backoff: Duration::ZERO,
     };
 
+    /// The waits of the retry loop ([`backon`]'s, fed this exact schedule): `backoff(0)`,
+    /// `backoff(1)`, ..., one per retry, `max_retries` in all.
+    pub fn schedule(&self) -> impl Iterator<Item = Duration> + Send + Sync + Unpin + use<> {
+        let policy = *self;
+        (0..self.max_retries).map(move |retry| policy.backoff(retry))
+    }
+
     /// The wait before retry number `retry` (0-based): `initial_backoff * 2^retry`, capped.
+    /// Exact integer arithmetic (backon's own exponential builder computes in `f32` seconds).
     #[must_use]
     pub fn backoff(&self, retry: u32) -> Duration {
         let factor = 2u32.checked_pow(retry).unwrap_or(u32::MAX);
@@ -54,8 +64,9 @@ impl RetryPolicy {
             .min(self.max_backoff)
     }
 
-    fn delay_after(&self, retry: u32, error: &FastDataError) -> Duration {
-        let backoff = self.backoff(retry);
+    /// The wait after `error` when the schedule says `backoff`: a 429's `Retry-After` when
+    /// longer, up to `max_backoff`.
+    fn delay_after(&self, backoff: Duration, error: &FastDataError) -> Duration {
         match error {
             FastDataError::RateLimited {
                 retry_after: Some(after),
@@ -205,19 +216,13 @@ impl HttpFastData {
             .map(serde_json::to_vec)
             .transpose()
             .map_err(|e| FastDataError::InvalidRequest(format!("cannot encode body: {e}")))?;
-        let mut retry = 0;
-        loop {
-            match self.attempt(method.clone(), url, body.as_deref()).await {
-                Ok(value) => return Ok(value),
-                Err(error) if error.is_retryable() && retry < self.config.retry.max_retries => {
-                    let delay = self.config.retry.delay_after(retry, &error);
-                    tracing::warn!(%error, retry = retry + 1, ?delay, "retrying FastData read");
-                    tokio::time::sleep(delay).await;
-                    retry += 1;
-                }
-                Err(error) => return Err(error),
-            }
-        }
+        let policy = self.config.retry;
+        (|| self.attempt(method.clone(), url, body.as_deref()))
+            .retry(policy.schedule())
+            .when(FastDataError::is_retryable)
+            .adjust(|error, backoff| backoff.map(|b| policy.delay_after(b, error)))
+            .notify(|error, delay| tracing::warn!(%error, ?delay, "retrying FastData read"))
+            .await
     }
 
     async fn attempt<T: DeserializeOwned>(
@@ -681,7 +686,21 @@ mod tests {
         let limited = FastDataError::RateLimited {
             retry_after: Some(Duration::from_secs(60)),
         };
-        assert_eq!(p.delay_after(0, &limited), Duration::from_millis(500));
+        assert_eq!(
+            p.delay_after(p.backoff(0), &limited),
+            Duration::from_millis(500)
+        );
+        // The schedule stops after `max_retries`.
+        let short = RetryPolicy {
+            max_retries: 2,
+            ..p
+        };
+        let waits: Vec<Duration> = short.schedule().collect();
+        assert_eq!(
+            waits,
+            [Duration::from_millis(100), Duration::from_millis(200)]
+        );
+        assert_eq!(RetryPolicy::NONE.schedule().count(), 0);
     }
 
     #[test]

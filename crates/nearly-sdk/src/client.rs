@@ -6,6 +6,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use backon::Retryable as _;
 use nep413::{Clock, SystemClock};
 use outlayer_client::CustodyAuth;
 use reqwest::Method;
@@ -14,7 +15,7 @@ use serde_json::Value;
 use url::Url;
 
 use crate::error::{ApiError, NearlyError, NetworkErrorKind, Result};
-use crate::retry::{RetryPolicy, Sleeper, TokioSleeper};
+use crate::retry::{InjectedSleeper, RetryPolicy, Sleeper, TokioSleeper};
 
 /// The public API (`https://nearly.social/api/v1`).
 pub const DEFAULT_API_URL: &str = "https://nearly.social/api/v1";
@@ -346,27 +347,26 @@ impl NearlyClient {
         classify(status, header_retry_after, &bytes)
     }
 
-    /// Sends `req`, retrying retriable failures under the retry policy.
+    /// Sends `req`, retrying retriable failures under the retry policy: [`backon`]'s loop over
+    /// [`RetryPolicy::schedule`], waiting on the injected [`Sleeper`]. A server `retry_after`
+    /// replaces the backoff (or ends the retries when longer than the policy accepts, see
+    /// [`RetryPolicy::delay`]); an ambiguous failure is not re-sent for [`Resend::Unambiguous`].
     pub(crate) async fn execute(&self, req: &Request, resend: Resend) -> Result<Reply> {
+        let policy = &self.inner.retry;
         let mut retry = 0u32;
-        loop {
-            let err = match self.send_once(req).await {
-                Ok(reply) => return Ok(reply),
-                Err(e) => e,
-            };
-            if !err.is_retriable() || retry >= self.inner.retry.max_retries {
-                return Err(err);
-            }
-            if resend == Resend::Unambiguous && err.is_ambiguous() {
-                return Err(err);
-            }
-            retry += 1;
-            let Some(delay) = self.inner.retry.delay(retry, err.retry_after()) else {
-                return Err(err);
-            };
-            tracing::debug!(?delay, retry, error = %err, "retrying request");
-            self.sleep(delay).await;
-        }
+        (|| self.send_once(req))
+            .retry(policy.schedule())
+            .sleep(InjectedSleeper(Arc::clone(&self.inner.sleeper)))
+            .when(|err: &NearlyError| {
+                err.is_retriable() && !(resend == Resend::Unambiguous && err.is_ambiguous())
+            })
+            .adjust(|err, backoff| {
+                backoff?;
+                retry += 1;
+                policy.delay(retry, err.retry_after())
+            })
+            .notify(|err, delay| tracing::debug!(?delay, error = %err, "retrying request"))
+            .await
     }
 
     /// [`Self::execute`] then decode `data`.

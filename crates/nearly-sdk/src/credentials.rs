@@ -8,14 +8,14 @@
 //! Keyed by account id for several agents on one machine. Writes merge (other accounts, other
 //! platforms and unknown fields are kept), refuse to replace an account's different `api_key`
 //! unless told to, create the directory (mode 0700), and replace the file atomically (a temp
-//! file in the same directory, mode 0600, then a rename). Readers never see a half-written file;
+//! `tempfile` file in the same directory, mode 0600, fsynced, persisted, then the directory
+//! fsynced). Readers never see a half-written file;
 //! two processes saving at the same instant can still lose one update (there is no lock).
 
 use std::fmt;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::{Map, Value};
 
@@ -294,7 +294,10 @@ impl CredentialsStore {
         self.write(&root)
     }
 
-    /// Writes the file atomically: a 0600 temp file beside it, then a rename.
+    /// Writes the file atomically and durably: a 0600 [`tempfile::NamedTempFile`] beside it
+    /// (unique, so concurrent writers never share one), fsynced, persisted (renamed) over the
+    /// file, then the directory fsynced. A failure leaves the old file; the temp file is
+    /// removed when dropped.
     fn write(&self, root: &Map<String, Value>) -> Result<(), CredentialsError> {
         let io = |source: std::io::Error| CredentialsError::Io {
             path: self.path.clone(),
@@ -311,25 +314,13 @@ impl CredentialsStore {
                 detail: e.to_string(),
             })?;
         text.push('\n');
-        let file_name = self
-            .path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "credentials.json".into());
-        // Unique per process and per write, so concurrent writers never share a temp file.
-        static WRITES: AtomicU64 = AtomicU64::new(0);
-        let seq = WRITES.fetch_add(1, Ordering::Relaxed);
-        let tmp = dir.join(format!(".{file_name}.{}.{seq}.tmp", std::process::id()));
         let result = (|| {
-            let mut file = open_private(&tmp)?;
+            let mut file = private_temp_file(&dir)?;
             file.write_all(text.as_bytes())?;
-            file.sync_all()?;
-            drop(file);
-            fs::rename(&tmp, &self.path)
+            file.as_file().sync_all()?;
+            file.persist(&self.path).map_err(|e| e.error)?;
+            fs::File::open(&dir)?.sync_all()
         })();
-        if result.is_err() {
-            let _ = fs::remove_file(&tmp);
-        }
         result.map_err(io)
     }
 }
@@ -381,20 +372,14 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     fs::create_dir_all(dir)
 }
 
-#[cfg(unix)]
-fn open_private(path: &Path) -> std::io::Result<fs::File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-}
-
-#[cfg(not(unix))]
-fn open_private(path: &Path) -> std::io::Result<fs::File> {
-    fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
+/// A temp file for the credentials in `dir`: owner read/write only (0600).
+fn private_temp_file(dir: &Path) -> std::io::Result<tempfile::NamedTempFile> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".credentials.").suffix(".tmp");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        builder.permissions(fs::Permissions::from_mode(0o600));
+    }
+    builder.tempfile_in(dir)
 }

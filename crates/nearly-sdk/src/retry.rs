@@ -1,6 +1,9 @@
-//! Waiting between attempts: the injected [`Sleeper`] and the [`RetryPolicy`].
+//! Waiting between attempts: the injected [`Sleeper`] and the [`RetryPolicy`] (whose schedule
+//! the client's [`backon`] retry loop follows).
 
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -58,6 +61,18 @@ impl Sleeper for RecordingSleeper {
     }
 }
 
+/// Adapts the injected [`Sleeper`] to [`backon`]'s sleeper, so the retry loop waits on it.
+pub(crate) struct InjectedSleeper(pub(crate) Arc<dyn Sleeper>);
+
+impl backon::Sleeper for InjectedSleeper {
+    type Sleep = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+    fn sleep(&self, duration: Duration) -> Self::Sleep {
+        let sleeper = Arc::clone(&self.0);
+        Box::pin(async move { sleeper.sleep(duration).await })
+    }
+}
+
 /// When and how long the client waits before sending a failed request again.
 ///
 /// A retriable failure (see [`NearlyError::is_retriable`](crate::NearlyError::is_retriable)) is
@@ -97,7 +112,15 @@ impl RetryPolicy {
         }
     }
 
-    /// The backoff before retry number `retry` (1-based), without a server hint.
+    /// The waits of the client's retry loop ([`backon`]'s, fed this exact schedule) when the
+    /// server sends no `retry_after`: `backoff(1)` ... `backoff(max_retries)`.
+    pub fn schedule(&self) -> impl Iterator<Item = Duration> + Send + Sync + Unpin + use<> {
+        let policy = self.clone();
+        (1..=self.max_retries).map(move |retry| policy.backoff(retry))
+    }
+
+    /// The backoff before retry number `retry` (1-based), without a server hint. Exact integer
+    /// arithmetic (backon's own exponential builder computes in `f32` seconds).
     pub fn backoff(&self, retry: u32) -> Duration {
         let factor = 2u32.saturating_pow(retry.saturating_sub(1));
         self.initial_backoff
@@ -132,5 +155,12 @@ mod tests {
             Some(Duration::from_secs(7))
         );
         assert_eq!(p.delay(1, Some(Duration::from_secs(3600))), None);
+        let waits: Vec<Duration> = p.schedule().collect();
+        assert_eq!(
+            waits,
+            [1, 2, 4].map(Duration::from_secs),
+            "max_retries waits"
+        );
+        assert_eq!(RetryPolicy::none().schedule().count(), 0);
     }
 }

@@ -7,7 +7,7 @@
 //! "valid" is on its way to disk: it survives the process being killed or restarted. It is not
 //! fsynced per claim; a power loss can lose the last moments of records (see `docs/DECISIONS.md`).
 //! Opening replays the log, keeps the live records and rewrites the log compacted (temp file,
-//! fsync, rename); the log is compacted again whenever it holds many more lines than live records.
+//! fsync, persist, fsync of the directory); the log is compacted again whenever it holds many more lines than live records.
 //! A torn last line (a crash mid-write) is ignored: its claim was never answered.
 
 use std::fs::{File, OpenOptions};
@@ -145,26 +145,23 @@ fn record_line(exp: u64, digest: &KeyDigest, ticket: ClaimTicket) -> String {
     format!("+ {exp} {} {}\n", hex::encode(digest), ticket.to_hex())
 }
 
-/// Writes the live records to a temp file, fsyncs it, renames it over the log and reopens the
-/// log for appending.
+/// Writes the live records to a [`tempfile::NamedTempFile`] beside the log, fsyncs it, persists
+/// it (renames it) over the log, fsyncs the directory and reopens the log for appending.
 fn rewrite(path: &Path, memory: &InMemoryNonceStore) -> std::io::Result<(File, usize)> {
     let records = memory.records();
-    let tmp = path.with_extension("log.tmp");
-    {
-        let mut f = File::create(&tmp)?;
-        let mut text = String::with_capacity(records.len() * 120);
-        for (digest, exp, ticket) in &records {
-            text.push_str(&record_line(*exp, digest, *ticket));
-        }
-        f.write_all(text.as_bytes())?;
-        f.sync_all()?;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut text = String::with_capacity(records.len() * 120);
+    for (digest, exp, ticket) in &records {
+        text.push_str(&record_line(*exp, digest, *ticket));
     }
-    std::fs::rename(&tmp, path)?;
-    if let Some(dir) = path.parent()
-        && let Ok(d) = File::open(dir)
-    {
-        let _ = d.sync_all();
-    }
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(text.as_bytes())?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    File::open(dir)?.sync_all()?;
     let file = OpenOptions::new().append(true).open(path)?;
     Ok((file, records.len()))
 }

@@ -91,6 +91,11 @@ pub enum CallOutcome {
         tx_hash: Option<String>,
         /// The decoded `SuccessValue`, if any.
         result: Option<Value>,
+        /// The block height the write landed in, when custody knows it. The sandbox custody
+        /// commits into its ledger and reports the height; real OutLayer answers only a
+        /// transaction hash (`{request_id, status, tx_hash, result}`), so
+        /// [`HttpOutLayer`](crate::HttpOutLayer) reports `None`.
+        block_height: Option<u64>,
     },
     /// A multisig policy holds the call until `required` approvers sign. Nothing is applied yet.
     PendingApproval {
@@ -120,5 +125,14 @@ impl CallOutcome {
             self,
             Self::Applied { .. } | Self::DuplicateIdempotencyKey { .. }
         )
+    }
+
+    /// The block height of an applied write, when custody reported one (see
+    /// [`CallOutcome::Applied::block_height`]); `None` for every other outcome.
+    pub fn block_height(&self) -> Option<u64> {
+        match self {
+            Self::Applied { block_height, .. } => *block_height,
+            _ => None,
+        }
     }
 }

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
+use backon::Retryable as _;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -90,6 +91,33 @@ enum Retry {
     Idempotent,
 }
 
+/// Whether an answer is worth sending the request again: any 5xx, except a non-envelope 502 to
+/// an idempotency-keyed call (the zero-balance signal, answered at once).
+fn retriable_status(retry: Retry, raw: &RawResponse) -> bool {
+    raw.status >= 500
+        && !(retry == Retry::Idempotent && raw.status == 502 && raw.envelope().is_none())
+}
+
+/// A failed attempt, as the retry loop sees it.
+#[derive(Debug)]
+enum Attempt {
+    /// An answer to send again for ([`retriable_status`]); the last one is returned as is.
+    Answered(RawResponse),
+    /// No answer.
+    Failed(CustodyError),
+}
+
+impl Attempt {
+    fn is_retriable(&self) -> bool {
+        match self {
+            Self::Answered(_) => true,
+            Self::Failed(error) => {
+                matches!(error, CustodyError::Timeout | CustodyError::Transport(_))
+            }
+        }
+    }
+}
+
 /// A response read whole.
 #[derive(Debug)]
 struct RawResponse {
@@ -165,39 +193,42 @@ impl HttpOutLayer {
         Ok(value)
     }
 
-    /// Sends the request built by `make`, retrying as `retry` allows.
+    /// Sends the request built by `make`, retrying as `retry` allows. The loop is [`backon`]'s,
+    /// over `retry_backoff` doubled per retry (no cap, no jitter) for `read_retries` retries
+    /// ([`Retry::Never`]: none).
     async fn send(
         &self,
         op: &'static str,
         retry: Retry,
         make: impl Fn() -> reqwest::RequestBuilder,
     ) -> Result<RawResponse, CustodyError> {
-        let attempts = match retry {
-            Retry::Never => 1,
-            Retry::Read | Retry::Idempotent => self.config.read_retries.saturating_add(1),
+        let retries = match retry {
+            Retry::Never => 0,
+            Retry::Read | Retry::Idempotent => self.config.read_retries,
         };
-        let mut delay = self.config.retry_backoff;
-        let mut attempt = 1;
-        loop {
+        // Exact integer doubling (backon's own exponential builder computes in f32 seconds).
+        let first = self.config.retry_backoff;
+        let schedule = (0..retries).map(move |n| first.saturating_mul(2u32.saturating_pow(n)));
+        let attempt = || async {
             let result = Self::send_once(make()).await;
-            let retryable = match &result {
-                Err(CustodyError::Timeout | CustodyError::Transport(_)) => true,
-                Ok(raw) if raw.status >= 500 => {
-                    !(retry == Retry::Idempotent && raw.status == 502 && raw.envelope().is_none())
-                }
-                _ => false,
-            };
             match &result {
-                Ok(raw) => tracing::debug!(op, attempt, status = raw.status, "custody response"),
-                Err(error) => tracing::debug!(op, attempt, %error, "custody request failed"),
+                Ok(raw) => tracing::debug!(op, status = raw.status, "custody response"),
+                Err(error) => tracing::debug!(op, %error, "custody request failed"),
             }
-            if !retryable || attempt >= attempts {
-                return result;
+            match result {
+                Ok(raw) if retriable_status(retry, &raw) => Err(Attempt::Answered(raw)),
+                Ok(raw) => Ok(raw),
+                Err(error) => Err(Attempt::Failed(error)),
             }
-            tracing::warn!(op, attempt, ?delay, "retrying custody request");
-            tokio::time::sleep(delay).await;
-            delay = delay.saturating_mul(2);
-            attempt += 1;
+        };
+        let outcome = attempt
+            .retry(schedule)
+            .when(Attempt::is_retriable)
+            .notify(|_, delay| tracing::warn!(op, ?delay, "retrying custody request"))
+            .await;
+        match outcome {
+            Ok(raw) | Err(Attempt::Answered(raw)) => Ok(raw),
+            Err(Attempt::Failed(error)) => Err(error),
         }
     }
 
@@ -313,6 +344,8 @@ fn call_outcome(raw: &RawResponse) -> Result<CallOutcome, CustodyError> {
                 request_id: response.request_id,
                 tx_hash: response.tx_hash,
                 result: response.result,
+                // OutLayer's answer carries no block height (only the transaction hash).
+                block_height: None,
             }),
             CallStatus::PendingApproval => Ok(CallOutcome::PendingApproval {
                 request_id: response.request_id,
@@ -580,7 +613,8 @@ mod tests {
             Ok(CallOutcome::Applied {
                 request_id: None,
                 tx_hash: Some("T".into()),
-                result: None
+                result: None,
+                block_height: None,
             })
         );
         assert_eq!(

@@ -555,6 +555,8 @@ impl Inner {
             request_id: Some(request_id),
             tx_hash: Some(tx_hash),
             result: None,
+            // The ledger block the call committed in: the API waits for its index to reach it.
+            block_height: Some(receipt.block_height),
         })
     }
 }

@@ -194,10 +194,12 @@ async fn call(
         .execute_call(&auth, &request, idempotency_key)
         .await?;
     Ok(match outcome {
+        // The wire answer has no block height, as the real service's has none.
         CallOutcome::Applied {
             request_id,
             tx_hash,
             result,
+            block_height: _,
         } => {
             let mut response = CallResponse::with_status(CallStatus::Success);
             response.request_id = request_id;

@@ -40,6 +40,35 @@ async fn health_is_enveloped_and_carries_a_request_id() {
 }
 
 #[tokio::test]
+async fn an_ill_formed_request_id_is_replaced_by_a_fresh_one() {
+    let app = TestApp::new();
+    let long = "a".repeat(129);
+    let mut seen = Vec::new();
+    for bad in ["two words", long.as_str(), ""] {
+        let r = app
+            .send(
+                request(Method::GET, "/api/v1/health")
+                    .header("x-request-id", bad)
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        let id = r.headers["x-request-id"].to_str().unwrap().to_owned();
+        assert_ne!(id, bad);
+        // Our format: 8 hex digits of process prefix, a dash, a 12-hex-digit counter.
+        let (prefix, counter) = id.split_once('-').unwrap();
+        assert_eq!((prefix.len(), counter.len()), (8, 12), "{id}");
+        assert!(
+            id.bytes().all(|b| b == b'-' || b.is_ascii_hexdigit()),
+            "{id}"
+        );
+        seen.push(id);
+    }
+    seen.dedup();
+    assert_eq!(seen.len(), 3, "every fresh id is new: {seen:?}");
+}
+
+#[tokio::test]
 async fn unknown_routes_are_404_in_the_envelope() {
     let app = TestApp::new();
     for path in ["/api/v1/nope", "/nope", "/api/v2/health"] {

@@ -127,6 +127,46 @@ async fn a_mutation_carries_its_write_height() {
     assert_eq!(read.body["data"]["agents"].as_array().unwrap().len(), 1);
 }
 
+/// In the sandbox, custody reports the ledger block it committed the write in, and the header
+/// is that block: each write moves it to the ledger's new head.
+#[tokio::test]
+async fn the_write_height_is_the_block_custody_committed_the_write_in() {
+    let app = TestApp::new();
+    let (key, _) = app.wallet().await;
+    let (other, other_account) = app.wallet().await;
+    let ledger = app.custody.inner.ledger().clone();
+    let r = app
+        .send(call(
+            Method::POST,
+            "/api/v1/agents/me/heartbeat",
+            Some(&other),
+            None,
+        ))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(
+        height(&r, WRITE_HEIGHT_HEADER),
+        Some(ledger.head().block_height)
+    );
+    let mut last = 0;
+    for (method, path) in [
+        (Method::POST, "/api/v1/agents/me/heartbeat"),
+        (
+            Method::POST,
+            &format!("/api/v1/agents/{other_account}/follow"),
+        ),
+    ] {
+        let r = app.send(call(method, path, Some(&key), None)).await;
+        assert_eq!(r.status, 200, "{path}: {}", r.text);
+        let written = height(&r, WRITE_HEIGHT_HEADER).unwrap();
+        assert_eq!(written, ledger.head().block_height, "{path}");
+        assert!(written > last, "{path}: {written} after {last}");
+        // The write path waited for the index to confirm that block.
+        assert!(app.state.index.height() >= written);
+        last = written;
+    }
+}
+
 #[tokio::test]
 async fn a_reached_min_height_is_served_at_once() {
     let app = TestApp::new();

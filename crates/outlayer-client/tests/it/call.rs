@@ -65,7 +65,8 @@ async fn call_sends_the_exact_fastdata_write() {
         CallOutcome::Applied {
             request_id: Some("r-1".into()),
             tx_hash: Some("6i9b".into()),
-            result: None
+            result: None,
+            block_height: None,
         }
     );
     assert!(outcome.is_applied());

@@ -68,10 +68,13 @@ async fn call_succeeds(b: &dyn Backend) {
         .call(&w.auth, &profile_write(), None)
         .await
         .unwrap();
+    // `block_height` differs by backend (in-process: the ledger's; HTTP: none, as OutLayer's
+    // answer has none); e2e.rs checks it.
     let CallOutcome::Applied {
         request_id,
         tx_hash,
         result,
+        ..
     } = outcome
     else {
         panic!("{outcome:?}")

@@ -47,8 +47,15 @@ async fn register_call_then_read_over_the_wire() {
         write("graph/follow/x", json!({})),
     ] {
         let outcome = custody.call(&auth, &request, None).await.unwrap();
+        // Over the wire there is no block height: OutLayer's answer carries only a tx hash.
         assert!(
-            matches!(outcome, CallOutcome::Applied { .. }),
+            matches!(
+                outcome,
+                CallOutcome::Applied {
+                    block_height: None,
+                    ..
+                }
+            ),
             "{outcome:?}"
         );
     }
@@ -88,7 +95,11 @@ async fn in_process_writes_land_under_the_implicit_account() {
         &LedgerReader::new(sandbox.ledger.clone(), NS).with_metadata(true);
     let wallet = sandbox.register().await;
 
-    let CallOutcome::Applied { tx_hash, .. } = custody
+    let CallOutcome::Applied {
+        tx_hash,
+        block_height,
+        ..
+    } = custody
         .call(
             &wallet.auth,
             &write("profile", json!({"name": "Bob"})),
@@ -99,14 +110,19 @@ async fn in_process_writes_land_under_the_implicit_account() {
     else {
         panic!("not applied")
     };
-    custody
+    // In-process, the outcome names the ledger block the write committed in.
+    assert_eq!(block_height, Some(1));
+    let follow = custody
         .call(&wallet.auth, &write("graph/follow/x", json!({})), None)
         .await
         .unwrap();
-    custody
+    assert_eq!(follow.block_height(), Some(2));
+    let unfollow = custody
         .call(&wallet.auth, &write("graph/follow/x", Value::Null), None)
         .await
         .unwrap();
+    assert_eq!(unfollow.block_height(), Some(3));
+    assert_eq!(sandbox.ledger.head().block_height, 3);
 
     let scan = reader
         .scan_prefix(
