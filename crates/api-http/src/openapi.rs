@@ -727,12 +727,20 @@ fn error_statuses(o: &Operation) -> Vec<(u16, String)> {
     {
         out.push((404, "NOT_FOUND".into()));
     }
+    // The whole-request timeout (`ServeConfig`) bounds every operation; body routes also have
+    // the body-read bound and the 64 KiB limit.
     if reads_body {
         out.push((
             408,
-            "VALIDATION_ERROR: the body did not arrive in time".into(),
+            "VALIDATION_ERROR: the body did not arrive, or the request did not complete, in time"
+                .into(),
         ));
         out.push((413, "VALIDATION_ERROR: the body is over 64 KiB".into()));
+    } else {
+        out.push((
+            408,
+            "VALIDATION_ERROR: the request did not complete in time".into(),
+        ));
     }
     if let Some(action) = o.rate {
         let limit = action.limit();

@@ -395,14 +395,14 @@ async fn the_account_id_path_parameter_has_the_pattern_the_server_enforces() {
 
 #[tokio::test]
 async fn bodies_over_64_kib_answer_a_documented_413() {
-    for o in api_http::openapi::operations()
-        .iter()
-        .filter(|o| o.body.is_some())
-    {
+    for o in &api_http::openapi::operations() {
         let method = o.method.as_str().to_ascii_lowercase();
         let responses = &DOCUMENT["paths"][format!("/api/v1{}", o.path)][method]["responses"];
-        assert!(responses["413"].is_object(), "{o:?} lacks 413");
+        // Every request is bounded in time; only body routes read a body.
         assert!(responses["408"].is_object(), "{o:?} lacks 408");
+        if o.body.is_some() {
+            assert!(responses["413"].is_object(), "{o:?} lacks 413");
+        }
     }
     let app = TestApp::new();
     let (key, _) = app.wallet().await;
