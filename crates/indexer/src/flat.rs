@@ -58,10 +58,7 @@ impl<T: Keyed> FlatSet<T> {
 
     pub(crate) fn get(&self, key: &T::Key) -> Option<&T> {
         match self {
-            Self::Flat(v) => v
-                .binary_search_by(|t| t.key().cmp(key))
-                .ok()
-                .map(|i| &v[i]),
+            Self::Flat(v) => v.binary_search_by(|t| t.key().cmp(key)).ok().map(|i| &v[i]),
             Self::Tree(m) => m.get(key),
         }
     }

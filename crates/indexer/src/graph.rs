@@ -126,8 +126,41 @@ pub(crate) struct Endorsement {
     pub(crate) sym: Sym,
     pub(crate) version: Version,
     pub(crate) at: u64,
+    /// Reason and content hash, boxed together: most endorsements carry neither, and the
+    /// record stays 40 bytes.
+    pub(crate) text: Option<Box<EndorsementText>>,
+}
+
+/// The optional texts of an endorsement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct EndorsementText {
     pub(crate) reason: Option<Box<str>>,
     pub(crate) content_hash: Option<Box<str>>,
+}
+
+impl EndorsementText {
+    /// `None` when both are absent.
+    pub(crate) fn boxed(
+        reason: Option<Box<str>>,
+        content_hash: Option<Box<str>>,
+    ) -> Option<Box<Self>> {
+        (reason.is_some() || content_hash.is_some()).then(|| {
+            Box::new(Self {
+                reason,
+                content_hash,
+            })
+        })
+    }
+}
+
+impl Endorsement {
+    pub(crate) fn reason(&self) -> Option<&str> {
+        self.text.as_ref()?.reason.as_deref()
+    }
+
+    pub(crate) fn content_hash(&self) -> Option<&str> {
+        self.text.as_ref()?.content_hash.as_deref()
+    }
 }
 
 impl Keyed for Endorsement {
@@ -756,8 +789,7 @@ impl Graph {
                     sym,
                     version: d.version,
                     at: d.at,
-                    reason: d.reason,
-                    content_hash: d.content_hash,
+                    text: EndorsementText::boxed(d.reason, d.content_hash),
                 });
                 if replaced.is_none() {
                     let node = self.node_mut(to);
@@ -949,7 +981,6 @@ impl Graph {
             .is_some_and(|c| !c.provisional)
     }
 }
-
 
 impl Interner {
     /// Every name, by id.

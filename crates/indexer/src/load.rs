@@ -22,8 +22,8 @@ use serde_json::Value;
 
 use crate::flat::FlatSet;
 use crate::graph::{
-    Created, Edge, EndorsedBy, Endorsement, Graph, Idx, Interner, ListKey, Listed, Node, OrderKey,
-    ProfileRec, Sorted, Sym, find,
+    Created, Edge, EndorsedBy, Endorsement, EndorsementText, Graph, Idx, Interner, ListKey, Listed,
+    Node, OrderKey, ProfileRec, Sorted, Sym, find,
 };
 use crate::types::Version;
 
@@ -179,9 +179,7 @@ fn stream<'de, T: Deserialize<'de>>(
     let mut de = postcard::Deserializer::from_bytes(bytes);
     let n = serde::Deserializer::deserialize_seq(&mut de, Stream(sink, PhantomData))
         .map_err(|e| format!("decode {what}: {e}"))??;
-    let rest = de
-        .finalize()
-        .map_err(|e| format!("decode {what}: {e}"))?;
+    let rest = de.finalize().map_err(|e| format!("decode {what}: {e}"))?;
     if rest.is_empty() {
         Ok(n)
     } else {
@@ -368,8 +366,7 @@ impl<'a> Sink<EndorseState<&'a str>> for EndorseSink {
             sym: e.suffix,
             version: Version::new(e.height, e.position),
             at: e.at,
-            reason: text(e.reason),
-            content_hash: text(e.content_hash),
+            text: EndorsementText::boxed(text(e.reason), text(e.content_hash)),
         });
         Ok(())
     }
@@ -476,8 +473,8 @@ impl Graph {
                     height: e.version.height,
                     position: e.version.position,
                     at: e.at,
-                    reason: e.reason.clone(),
-                    content_hash: e.content_hash.clone(),
+                    reason: e.reason().map(Box::from),
+                    content_hash: e.content_hash().map(Box::from),
                 });
             }
         }
@@ -624,7 +621,8 @@ impl Graph {
             if tags.len() != p.tags.len() {
                 return bad("a profile's tags");
             }
-            let (Some(capabilities), Some(extra)) = (object_of(&p.capabilities), object_of(&p.extra))
+            let (Some(capabilities), Some(extra)) =
+                (object_of(&p.capabilities), object_of(&p.extra))
             else {
                 return bad("a profile's capabilities or extra fields");
             };
@@ -681,10 +679,11 @@ impl Graph {
             });
         }
 
-        // Listings: every listed agent once, then each sorted set built from sorted keys.
+        // Listings: every listed agent once, then each sorted set built from sorted keys. A
+        // tag or capability any account holds gets a set (empty when no holder is listed).
         let mut all = SortedBuild::default();
-        let mut by_tag: HashMap<Sym, SortedBuild> = HashMap::new();
-        let mut by_cap: HashMap<Sym, SortedBuild> = HashMap::new();
+        let mut by_tag: Vec<Option<SortedBuild>> = (0..n_tags).map(|_| None).collect();
+        let mut by_cap: Vec<Option<SortedBuild>> = (0..n_caps).map(|_| None).collect();
         for i in 0..n {
             let Ok(idx) = Idx::try_from(i) else {
                 return bad("too many accounts");
@@ -693,13 +692,13 @@ impl Graph {
             let name = g.accounts.name(idx);
             let node = &mut g.nodes[i];
             for (sym, _) in &node.tags {
-                let set = by_tag.entry(*sym).or_default();
+                let set = by_tag[*sym as usize].get_or_insert_default();
                 if let Some(l) = listing {
                     set.push(l, name, idx);
                 }
             }
             for (sym, _) in &node.caps {
-                let set = by_cap.entry(*sym).or_default();
+                let set = by_cap[*sym as usize].get_or_insert_default();
                 if let Some(l) = listing {
                     set.push(l, name, idx);
                 }
@@ -711,8 +710,14 @@ impl Graph {
             }
         }
         g.all = all.build();
-        g.by_tag = by_tag.into_iter().map(|(s, b)| (s, b.build())).collect();
-        g.by_cap = by_cap.into_iter().map(|(s, b)| (s, b.build())).collect();
+        let sets = |builds: Vec<Option<SortedBuild>>| -> HashMap<Sym, Sorted> {
+            (0..)
+                .zip(builds)
+                .filter_map(|(sym, b)| Some((sym, b?.build())))
+                .collect()
+        };
+        g.by_tag = sets(by_tag);
+        g.by_cap = sets(by_cap);
 
         for (idx, key, height, position) in state.tombstones {
             if account(idx).is_none() {
@@ -791,15 +796,23 @@ mod tests {
             ("follows out of order", "follows out of order", |s| {
                 s.follows.swap(0, 1);
             }),
-            ("endorsements out of order", "endorsements out of order", |s| {
-                s.endorsements.swap(0, 1);
-            }),
+            (
+                "endorsements out of order",
+                "endorsements out of order",
+                |s| {
+                    s.endorsements.swap(0, 1);
+                },
+            ),
             ("follow target out of range", "out of range", |s| {
                 s.follows[0].to = 99;
             }),
-            ("endorsement suffix out of range", "suffix index out of range", |s| {
-                s.endorsements[0].suffix = 99;
-            }),
+            (
+                "endorsement suffix out of range",
+                "suffix index out of range",
+                |s| {
+                    s.endorsements[0].suffix = 99;
+                },
+            ),
             ("a repeated account name", "repeated account", |s| {
                 s.head.accounts[1] = s.head.accounts[0].clone();
             }),

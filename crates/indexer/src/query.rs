@@ -110,7 +110,7 @@ impl Graph {
         );
         self.node(e)
             .endorsement(t, s)
-            .map(|rec| rec.content_hash.as_deref().map(str::to_owned))
+            .map(|rec| rec.content_hash().map(str::to_owned))
     }
 
     /// The agent record, or `None` when the account has no profile. Hidden agents are still
@@ -367,8 +367,8 @@ impl Graph {
                                 name: s.name,
                                 description: s.description,
                                 image: s.image,
-                                reason: e.reason.as_deref().map(str::to_owned),
-                                content_hash: e.content_hash.as_deref().map(str::to_owned),
+                                reason: e.reason().map(str::to_owned),
+                                content_hash: e.content_hash().map(str::to_owned),
                                 at: e.at,
                                 at_height: e.version.height,
                             },
@@ -401,8 +401,8 @@ impl Graph {
                     e.version,
                     EndorsingEntry {
                         key_suffix: self.suffixes.name(e.sym).to_string(),
-                        reason: e.reason.as_deref().map(str::to_owned),
-                        content_hash: e.content_hash.as_deref().map(str::to_owned),
+                        reason: e.reason().map(str::to_owned),
+                        content_hash: e.content_hash().map(str::to_owned),
                         at: e.at,
                         at_height: e.version.height,
                     },
