@@ -175,6 +175,10 @@ mod tests {
 
     use super::{FlatSet, Keyed, LARGE};
 
+    /// Keys a few times [`LARGE`], so sets cross the promotion size both ways.
+    #[allow(clippy::cast_possible_truncation)] // LARGE is 64
+    const KEYS: u16 = LARGE as u16 * 3;
+
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     struct Item(u16, u32);
 
@@ -192,8 +196,7 @@ mod tests {
     }
 
     fn op() -> impl Strategy<Value = Op> {
-        // Keys from a range a few times LARGE, so sets cross the promotion size both ways.
-        let key = 0..(LARGE as u16 * 3);
+        let key = 0..KEYS;
         prop_oneof![
             3 => (key.clone(), any::<u32>()).prop_map(|(k, v)| Op::Insert(k, v)),
             1 => key.prop_map(Op::Remove),
@@ -214,8 +217,8 @@ mod tests {
         #[test]
         fn behaves_like_a_btree_map(
             ops in prop::collection::vec(op(), 0..400),
-            lo in (any::<u8>(), 0..(LARGE as u16 * 3)),
-            hi in (any::<u8>(), 0..(LARGE as u16 * 3)),
+            lo in (any::<u8>(), 0..KEYS),
+            hi in (any::<u8>(), 0..KEYS),
         ) {
             let mut set = FlatSet::default();
             let mut model = BTreeMap::new();
@@ -232,7 +235,7 @@ mod tests {
             let all: Vec<(u16, u32)> = set.iter().map(|i| (i.0, i.1)).collect();
             let want: Vec<(u16, u32)> = model.iter().map(|(k, v)| (*k, *v)).collect();
             prop_assert_eq!(&all, &want);
-            for k in 0..(LARGE as u16 * 3) {
+            for k in 0..KEYS {
                 prop_assert_eq!(set.get(&k).map(|i| i.1), model.get(&k).copied());
             }
             let (lo, hi) = (bound(lo.0, lo.1), bound(hi.0, hi.1));
@@ -256,7 +259,7 @@ mod tests {
     #[test]
     fn a_set_past_large_becomes_a_tree_and_an_emptied_one_frees_its_buffer() {
         let mut set = FlatSet::default();
-        for k in 0..=LARGE as u16 {
+        for k in 0..=KEYS / 3 {
             set.insert(Item(k, 0));
         }
         assert!(matches!(set, FlatSet::Tree(_)));

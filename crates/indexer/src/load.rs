@@ -131,10 +131,11 @@ pub(crate) struct Sections<'a> {
     pub(crate) endorsements: &'a [u8],
 }
 
-/// The three sections of `state`, postcard-encoded: `(head, follows, endorsements)`.
-pub(crate) fn encode_sections(
-    state: &CanonicalState,
-) -> Result<(Vec<u8>, Vec<u8>, Vec<u8>), postcard::Error> {
+/// Encoded sections: `(head, follows, endorsements)`.
+pub(crate) type Encoded = (Vec<u8>, Vec<u8>, Vec<u8>);
+
+/// The three sections of `state`, postcard-encoded.
+pub(crate) fn encode_sections(state: &CanonicalState) -> Result<Encoded, postcard::Error> {
     Ok((
         postcard::to_stdvec(&state.head)?,
         postcard::to_stdvec(&state.follows)?,
