@@ -571,14 +571,13 @@ impl Graph {
     }
 
     /// The graph without its edges, from the head section; and the head's live record count.
-    #[allow(clippy::too_many_lines)] // one pass per record kind, in dependency order
+    /// The listings are built on their own thread from the raw records while the profiles are.
     fn import_head(
         admin: Option<String>,
         n: usize,
         n_suffixes: usize,
         bytes: &[u8],
     ) -> Result<(Self, usize), String> {
-        let bad = |what: &str| Err(format!("inconsistent state: {what}"));
         let (state, rest): (Head<&str>, _) =
             postcard::take_from_bytes(bytes).map_err(|e| format!("decode head: {e}"))?;
         if !rest.is_empty() {
@@ -588,34 +587,94 @@ impl Graph {
             return bad("name counts differ from the header's");
         }
         let live = state.live();
-        let mut g = Self::new(admin);
+        let Head {
+            height,
+            accounts,
+            tag_syms,
+            cap_syms,
+            suffixes,
+            profiles,
+            tags,
+            caps,
+            hidden,
+            created,
+            tombstones,
+            inferred,
+        } = state;
         let interner = |names: &[&str], what: &str| {
             Interner::from_names(names.iter().copied())
                 .ok_or_else(|| format!("inconsistent state: a repeated {what} name"))
         };
-        g.accounts = interner(&state.accounts, "account")?;
-        g.tag_syms = interner(&state.tag_syms, "tag")?;
-        g.cap_syms = interner(&state.cap_syms, "capability")?;
-        g.suffixes = interner(&state.suffixes, "suffix")?;
-        g.nodes = (0..n).map(|_| Node::default()).collect();
-        g.active_secs = vec![crate::graph::NOT_LISTED; n];
-        let account = |i: Idx| ((i as usize) < n).then_some(i as usize);
-        let (n_tags, n_caps) = (g.tag_syms.len(), g.cap_syms.len());
-        let in_range = |sym: Sym, len: usize| (sym as usize) < len;
-
-        if !strictly_sorted(&state.profiles, |p| p.pred) || !strictly_sorted(&state.hidden, |h| h.0)
-        {
+        let names = interner(&accounts, "account")?;
+        let mut g = Self::new(admin);
+        g.tag_syms = interner(&tag_syms, "tag")?;
+        g.cap_syms = interner(&cap_syms, "capability")?;
+        g.suffixes = interner(&suffixes, "suffix")?;
+        if !strictly_sorted(&profiles, |p| p.pred) || !strictly_sorted(&hidden, |h| h.0) {
             return bad("profiles or hidden accounts out of order");
         }
-        for p in state.profiles {
+        let records = Records {
+            n,
+            n_tags: g.tag_syms.len(),
+            n_caps: g.cap_syms.len(),
+            profile_at: profiles.iter().map(|p| (p.pred, p.at)).collect(),
+            tags: &tags,
+            caps: &caps,
+            hidden: &hidden,
+            created: &created,
+        };
+        let (listings, placed) = std::thread::scope(|scope| {
+            let listings = scope.spawn(|| records.listings(&names));
+            let placed = g.place_head(&records, profiles);
+            (joined(listings.join()), placed)
+        });
+        placed?;
+        let listings = listings?;
+        for (i, listed) in listings.listed.into_iter().enumerate() {
+            if let Some(l) = listed {
+                g.nodes[i].listed = Some(l);
+                g.active_secs[i] = l.last_active;
+            }
+        }
+        g.accounts = names;
+        g.all = listings.all;
+        g.by_tag = listings.by_tag;
+        g.by_cap = listings.by_cap;
+        for (idx, key, height, position) in tombstones {
+            if idx as usize >= n {
+                return bad("a tombstone's account out of range");
+            }
+            g.tombstones
+                .entry(idx)
+                .or_default()
+                .insert(key.into(), Version::new(height, position));
+        }
+        for (idx, key) in inferred {
+            if idx as usize >= n {
+                return bad("an inferred tombstone's account out of range");
+            }
+            g.inferred.entry(idx).or_default().insert(key.into());
+        }
+        g.high_water = height;
+        Ok((g, live))
+    }
+
+    /// Places the nodes, profiles, memberships, hidden accounts and first-profile times.
+    fn place_head(&mut self, r: &Records<'_>, profiles: Vec<ProfileState>) -> Result<(), String> {
+        let n = r.n;
+        self.nodes = (0..n).map(|_| Node::default()).collect();
+        self.active_secs = vec![crate::graph::NOT_LISTED; n];
+        let account = |i: Idx| ((i as usize) < n).then_some(i as usize);
+        let in_range = |sym: Sym, len: usize| (sym as usize) < len;
+        for p in profiles {
             let Some(i) = account(p.pred) else {
                 return bad("a profile's account out of range");
             };
-            if !p.tags.iter().all(|s| in_range(*s, n_tags)) {
+            if !p.tags.iter().all(|s| in_range(*s, r.n_tags)) {
                 return bad("a profile tag out of range");
             }
             let Ok(tags) =
-                nearly_core::Tags::parse(p.tags.iter().map(|s| g.tag_syms.name(*s).as_ref()))
+                nearly_core::Tags::parse(p.tags.iter().map(|s| self.tag_syms.name(*s).as_ref()))
             else {
                 return bad("a profile's tags");
             };
@@ -636,107 +695,143 @@ impl Graph {
                 extra,
             };
             for sym in &p.tags {
-                g.profile_tags.entry(*sym).or_default().insert(p.pred);
+                self.profile_tags.entry(*sym).or_default().insert(p.pred);
             }
-            g.nodes[i].profile = Some(Box::new(ProfileRec {
+            self.nodes[i].profile = Some(Box::new(ProfileRec {
                 version: Version::new(p.height, p.position),
                 at: p.at,
                 profile,
                 tag_syms: p.tags,
             }));
         }
-        for (idx, sym, height, position) in state.tags {
+        for &(idx, sym, height, position) in r.tags {
             let Some(i) = account(idx) else {
                 return bad("a tag's account out of range");
             };
-            if !in_range(sym, n_tags) || find(&g.nodes[i].tags, sym).is_some() {
+            if !in_range(sym, r.n_tags) || find(&self.nodes[i].tags, sym).is_some() {
                 return bad("a tag out of range or repeated");
             }
-            g.nodes[i].tags.push((sym, Version::new(height, position)));
+            self.nodes[i]
+                .tags
+                .push((sym, Version::new(height, position)));
         }
-        for (idx, sym, height, position) in state.caps {
+        for &(idx, sym, height, position) in r.caps {
             let Some(i) = account(idx) else {
                 return bad("a capability's account out of range");
             };
-            if !in_range(sym, n_caps) || find(&g.nodes[i].caps, sym).is_some() {
+            if !in_range(sym, r.n_caps) || find(&self.nodes[i].caps, sym).is_some() {
                 return bad("a capability out of range or repeated");
             }
-            g.nodes[i].caps.push((sym, Version::new(height, position)));
+            self.nodes[i]
+                .caps
+                .push((sym, Version::new(height, position)));
         }
-        for (idx, height, position) in state.hidden {
+        for &(idx, height, position) in r.hidden {
             if account(idx).is_none() {
                 return bad("a hidden account out of range");
             }
-            g.hidden.insert(idx, Version::new(height, position));
+            self.hidden.insert(idx, Version::new(height, position));
         }
-        for (idx, height, position, at) in state.created {
+        for &(idx, height, position, at) in r.created {
             let Some(i) = account(idx) else {
                 return bad("a first-profile time's account out of range");
             };
-            g.nodes[i].created = Some(Created {
+            self.nodes[i].created = Some(Created {
                 version: Version::new(height, position),
                 at,
                 provisional: false,
             });
         }
+        Ok(())
+    }
+}
 
-        // Listings: every listed agent once, then each sorted set built from sorted keys. A
-        // tag or capability any account holds gets a set (empty when no holder is listed).
+fn bad<T>(what: &str) -> Result<T, String> {
+    Err(format!("inconsistent state: {what}"))
+}
+
+/// The head's records the listings derive from (the profiles reduced to their block second).
+struct Records<'a> {
+    n: usize,
+    n_tags: usize,
+    n_caps: usize,
+    profile_at: Vec<(Idx, u64)>,
+    tags: &'a [(Idx, Sym, u64, u32)],
+    caps: &'a [(Idx, Sym, u64, u32)],
+    hidden: &'a [(Idx, u64, u32)],
+    created: &'a [(Idx, u64, u32, u64)],
+}
+
+/// Where each account is listed, and the sorted sets.
+struct Listings {
+    listed: Vec<Option<Listed>>,
+    all: Sorted,
+    by_tag: HashMap<Sym, Sorted>,
+    by_cap: HashMap<Sym, Sorted>,
+}
+
+impl Records<'_> {
+    /// [`Graph::listing_of`] for every account at once (a profile, not hidden; created at the
+    /// first profile write, else the profile's time), and every sorted set built from sorted
+    /// keys. A tag or capability any account holds gets a set, empty when no holder is listed.
+    /// Out-of-range records are rejected here too, as [`Graph::place_head`] rejects them.
+    fn listings(&self, names: &Interner) -> Result<Listings, String> {
+        let n = self.n;
+        let mut at: Vec<Option<u64>> = vec![None; n];
+        for &(idx, secs) in &self.profile_at {
+            *at.get_mut(idx as usize)
+                .ok_or("inconsistent state: a profile's account out of range")? = Some(secs);
+        }
+        let mut first: Vec<Option<u64>> = vec![None; n];
+        for &(idx, _, _, secs) in self.created {
+            *first
+                .get_mut(idx as usize)
+                .ok_or("inconsistent state: a first-profile time out of range")? = Some(secs);
+        }
+        for &(idx, _, _) in self.hidden {
+            *at.get_mut(idx as usize)
+                .ok_or("inconsistent state: a hidden account out of range")? = None;
+        }
+        let listed: Vec<Option<Listed>> = at
+            .iter()
+            .zip(&first)
+            .map(|(at, first)| {
+                at.map(|secs| Listed {
+                    last_active: secs,
+                    created_at: first.unwrap_or(secs),
+                })
+            })
+            .collect();
         let mut all = SortedBuild::default();
-        let mut by_tag: Vec<Option<SortedBuild>> = (0..n_tags).map(|_| None).collect();
-        let mut by_cap: Vec<Option<SortedBuild>> = (0..n_caps).map(|_| None).collect();
-        for i in 0..n {
-            let Ok(idx) = Idx::try_from(i) else {
-                return bad("too many accounts");
-            };
-            let listing = g.listing_of(idx);
-            let name = g.accounts.name(idx);
-            let node = &mut g.nodes[i];
-            for (sym, _) in &node.tags {
-                let set = by_tag[*sym as usize].get_or_insert_default();
-                if let Some(l) = listing {
-                    set.push(l, name, idx);
-                }
-            }
-            for (sym, _) in &node.caps {
-                let set = by_cap[*sym as usize].get_or_insert_default();
-                if let Some(l) = listing {
-                    set.push(l, name, idx);
-                }
-            }
-            if let Some(l) = listing {
-                node.listed = Some(l);
-                g.active_secs[i] = l.last_active;
-                all.push(l, name, idx);
+        for (i, l) in listed.iter().enumerate() {
+            if let (Some(l), Ok(idx)) = (l, Idx::try_from(i)) {
+                all.push(*l, names.name(idx), idx);
             }
         }
-        g.all = all.build();
-        let sets = |builds: Vec<Option<SortedBuild>>| -> HashMap<Sym, Sorted> {
-            (0..)
+        let sets = |members: &[(Idx, Sym, u64, u32)], n_syms: usize| {
+            let mut builds: Vec<Option<SortedBuild>> = (0..n_syms).map(|_| None).collect();
+            for &(idx, sym, _, _) in members {
+                let (Some(build), Some(l)) =
+                    (builds.get_mut(sym as usize), listed.get(idx as usize))
+                else {
+                    return bad("a membership out of range");
+                };
+                let build = build.get_or_insert_default();
+                if let Some(l) = l {
+                    build.push(*l, names.name(idx), idx);
+                }
+            }
+            Ok((0..)
                 .zip(builds)
                 .filter_map(|(sym, b)| Some((sym, b?.build())))
-                .collect()
+                .collect::<HashMap<Sym, Sorted>>())
         };
-        g.by_tag = sets(by_tag);
-        g.by_cap = sets(by_cap);
-
-        for (idx, key, height, position) in state.tombstones {
-            if account(idx).is_none() {
-                return bad("a tombstone's account out of range");
-            }
-            g.tombstones
-                .entry(idx)
-                .or_default()
-                .insert(key.into(), Version::new(height, position));
-        }
-        for (idx, key) in state.inferred {
-            if account(idx).is_none() {
-                return bad("an inferred tombstone's account out of range");
-            }
-            g.inferred.entry(idx).or_default().insert(key.into());
-        }
-        g.high_water = state.height;
-        Ok((g, live))
+        Ok(Listings {
+            by_tag: sets(self.tags, self.n_tags)?,
+            by_cap: sets(self.caps, self.n_caps)?,
+            all: all.build(),
+            listed,
+        })
     }
 }
 
