@@ -13,6 +13,9 @@ use std::ops::{Bound, RangeBounds};
 /// many 16- to 64-byte items moves at most a few KiB.
 pub(crate) const LARGE: usize = 64;
 
+/// The first allocation of a set that grows by inserts (a B-tree leaf holds 11).
+const FIRST: usize = 12;
+
 /// An item with its ordering key.
 pub(crate) trait Keyed {
     /// The key, unique within a set.
@@ -81,6 +84,12 @@ impl<T: Keyed> FlatSet<T> {
                             tree.insert(key, item);
                             *self = Self::Tree(tree);
                         } else {
+                            if v.len() == v.capacity() {
+                                // Like a B-tree leaf: room for FIRST at once, then doubling up
+                                // to LARGE, so a growing set reallocates rarely.
+                                let grow = if v.is_empty() { FIRST } else { v.len() };
+                                v.reserve_exact(grow.min(LARGE - v.len()).max(1));
+                            }
                             v.insert(i, item);
                         }
                         None
