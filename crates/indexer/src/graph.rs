@@ -1005,8 +1005,4 @@ impl Interner {
         }
         Some(out)
     }
-
-    pub(crate) fn len(&self) -> usize {
-        self.names.len()
-    }
 }

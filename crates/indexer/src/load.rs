@@ -28,23 +28,23 @@ use crate::graph::{
 use crate::types::Version;
 
 /// A live profile as a snapshot stores it: the folded fields typed, so loading parses no JSON
-/// except a non-empty `capabilities` or `extra` object.
+/// except a non-empty `capabilities` or `extra` object. `S` as in [`FollowState`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) struct ProfileState {
+pub(crate) struct ProfileState<S = String> {
     pub(crate) pred: Idx,
     pub(crate) height: u64,
     pub(crate) position: u32,
     /// Block time, whole seconds.
     pub(crate) at: u64,
-    pub(crate) name: Option<String>,
-    pub(crate) description: String,
-    pub(crate) image: Option<String>,
+    pub(crate) name: Option<S>,
+    pub(crate) description: S,
+    pub(crate) image: Option<S>,
     /// The profile's tags as tag symbols, in the profile's order.
     pub(crate) tags: Vec<Sym>,
     /// The capabilities object as JSON text; empty when the object is empty.
-    pub(crate) capabilities: String,
+    pub(crate) capabilities: S,
     /// The other fields as a JSON object's text; empty when there are none.
-    pub(crate) extra: String,
+    pub(crate) extra: S,
 }
 
 /// A live follow edge: ordered by `(from, to)` in a snapshot. `S` is the text type: owned when
@@ -80,7 +80,7 @@ pub(crate) struct Head<S = String> {
     pub(crate) tag_syms: Vec<S>,
     pub(crate) cap_syms: Vec<S>,
     pub(crate) suffixes: Vec<S>,
-    pub(crate) profiles: Vec<ProfileState>,
+    pub(crate) profiles: Vec<ProfileState<S>>,
     /// `(account, tag, height, position)` of `tag/*` keys, each account's in its list order.
     pub(crate) tags: Vec<(Idx, Sym, u64, u32)>,
     /// `(account, capability, height, position)` of `cap/*` keys, likewise.
@@ -605,31 +605,37 @@ impl Graph {
             Interner::from_names(names.iter().copied())
                 .ok_or_else(|| format!("inconsistent state: a repeated {what} name"))
         };
-        let names = interner(&accounts, "account")?;
-        let mut g = Self::new(admin);
-        g.tag_syms = interner(&tag_syms, "tag")?;
-        g.cap_syms = interner(&cap_syms, "capability")?;
-        g.suffixes = interner(&suffixes, "suffix")?;
         if !strictly_sorted(&profiles, |p| p.pred) || !strictly_sorted(&hidden, |h| h.0) {
             return bad("profiles or hidden accounts out of order");
         }
         let records = Records {
             n,
-            n_tags: g.tag_syms.len(),
-            n_caps: g.cap_syms.len(),
+            n_tags: tag_syms.len(),
+            n_caps: cap_syms.len(),
             profile_at: profiles.iter().map(|p| (p.pred, p.at)).collect(),
             tags: &tags,
             caps: &caps,
             hidden: &hidden,
             created: &created,
         };
+        let mut g = Self::new(admin);
+        // The account names and the listings on one thread, the rest of the head on this one.
         let (listings, placed) = std::thread::scope(|scope| {
-            let listings = scope.spawn(|| records.listings(&names));
-            let placed = g.place_head(&records, profiles);
+            let listings = scope.spawn(|| {
+                let names = interner(&accounts, "account")?;
+                let listings = records.listings(&names)?;
+                Ok((names, listings))
+            });
+            let placed = (|| {
+                g.tag_syms = interner(&tag_syms, "tag")?;
+                g.cap_syms = interner(&cap_syms, "capability")?;
+                g.suffixes = interner(&suffixes, "suffix")?;
+                g.place_head(&records, profiles)
+            })();
             (joined(listings.join()), placed)
         });
         placed?;
-        let listings = listings?;
+        let (names, listings) = listings?;
         for (i, listed) in listings.listed.into_iter().enumerate() {
             if let Some(l) = listed {
                 g.nodes[i].listed = Some(l);
@@ -660,7 +666,11 @@ impl Graph {
     }
 
     /// Places the nodes, profiles, memberships, hidden accounts and first-profile times.
-    fn place_head(&mut self, r: &Records<'_>, profiles: Vec<ProfileState>) -> Result<(), String> {
+    fn place_head(
+        &mut self,
+        r: &Records<'_>,
+        profiles: Vec<ProfileState<&str>>,
+    ) -> Result<(), String> {
         let n = r.n;
         self.nodes = (0..n).map(|_| Node::default()).collect();
         self.active_secs = vec![crate::graph::NOT_LISTED; n];
@@ -681,15 +691,14 @@ impl Graph {
             if tags.len() != p.tags.len() {
                 return bad("a profile's tags");
             }
-            let (Some(capabilities), Some(extra)) =
-                (object_of(&p.capabilities), object_of(&p.extra))
+            let (Some(capabilities), Some(extra)) = (object_of(p.capabilities), object_of(p.extra))
             else {
                 return bad("a profile's capabilities or extra fields");
             };
             let profile = Profile {
-                name: p.name,
-                description: p.description,
-                image: p.image,
+                name: p.name.map(str::to_owned),
+                description: p.description.to_owned(),
+                image: p.image.map(str::to_owned),
                 tags,
                 capabilities,
                 extra,
