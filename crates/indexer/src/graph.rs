@@ -170,6 +170,11 @@ impl Keyed for Endorsement {
     }
 }
 
+// The record sizes the docs and the memory benchmarks quote.
+const _: () = assert!(std::mem::size_of::<Edge>() == 40);
+const _: () = assert!(std::mem::size_of::<Endorsement>() == 40);
+const _: () = assert!(std::mem::size_of::<OrderKey>() == 16);
+
 /// An endorser of an account under a suffix, in the target's `endorsed` index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct EndorsedBy {
