@@ -682,11 +682,19 @@ impl Graph {
             };
         };
         let node = self.node(idx);
-        let mutual = node
-            .following
-            .iter()
-            .filter(|e| self.node(e.to).follows(idx))
-            .count();
+        // |following ∩ followers|: looked up in this node's own following set (no other node
+        // touched) unless the followers far outnumber the followed.
+        let mutual = if node.followers.len() <= node.following.len().saturating_mul(4) {
+            node.followers
+                .iter()
+                .filter(|k| node.follows(k.idx))
+                .count()
+        } else {
+            node.following
+                .iter()
+                .filter(|e| self.node(e.to).follows(idx))
+                .count()
+        };
         let profile = node.profile.as_ref();
         let created = profile.and(node.created);
         Network {
