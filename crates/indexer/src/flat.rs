@@ -13,6 +13,9 @@ use std::ops::{Bound, RangeBounds};
 /// many 16- to 64-byte items moves at most a few KiB.
 pub(crate) const LARGE: usize = 64;
 
+/// Sets up to this size are searched by a forward scan instead of a binary search.
+const SCAN: usize = 16;
+
 /// The first allocation of a set that grows by inserts (a B-tree leaf holds 11).
 const FIRST: usize = 12;
 
@@ -61,6 +64,12 @@ impl<T: Keyed> FlatSet<T> {
 
     pub(crate) fn get(&self, key: &T::Key) -> Option<&T> {
         match self {
+            // A short set is scanned in order: the records are read front to back (what the
+            // prefetcher serves best) and the scan stops at the first key not below `key`.
+            Self::Flat(v) if v.len() <= SCAN => v
+                .iter()
+                .find(|t| t.key() >= *key)
+                .filter(|t| t.key() == *key),
             Self::Flat(v) => v.binary_search_by(|t| t.key().cmp(key)).ok().map(|i| &v[i]),
             Self::Tree(m) => m.get(key),
         }
