@@ -3,8 +3,11 @@
 //! deterministic generator), writes a snapshot, then times (a) loading it into a fresh index and
 //! (b) re-applying every entry into an empty index (what a full rebuild costs without I/O).
 //!
-//! Run: `cargo run --release -p indexer --example snapshot_load [-- DIR]` (the snapshot goes to
-//! `DIR`, default a temp dir, removed at exit). Nothing is written inside the repository.
+//! Run: `cargo run --release -p indexer --example snapshot_load [-- PATH]` (the snapshot is
+//! written to `PATH`, default a file in a temp dir removed at exit). Nothing is written inside
+//! the repository. `-- --load PATH [N]` only loads an existing snapshot, `N` times (default 5),
+//! and reports each load: repeated measurements on a noisy machine, or a profile of the load
+//! alone.
 
 #![allow(
     clippy::unwrap_used,
@@ -21,10 +24,33 @@ use indexer::{Indexer, IndexerConfig, load_snapshot, write_snapshot};
 #[allow(dead_code, missing_docs, clippy::cast_possible_truncation)]
 mod support;
 
+/// Loads the snapshot at `path` `n` times, one line per load.
+fn load_only(path: &std::path::Path, n: usize) {
+    let config = IndexerConfig::new("contextual.near");
+    for _ in 0..n {
+        let started = Instant::now();
+        let (loaded, info) = load_snapshot(config.clone(), path).unwrap();
+        let load = started.elapsed().as_secs_f64();
+        println!(
+            "snapshot load: {} records in {load:.3} s = {:.0} records/s ({} agents listed)",
+            info.entries,
+            info.entries as f64 / load,
+            loaded.read().agent_count()
+        );
+    }
+}
+
 fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("--load") {
+        let path = std::path::PathBuf::from(args.get(1).expect("--load PATH [N]"));
+        let n = args.get(2).map_or(5, |n| n.parse().expect("N: a count"));
+        load_only(&path, n);
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
-    let path = std::env::args()
-        .nth(1)
+    let path = args
+        .first()
         .map_or_else(|| dir.path().join("index.snapshot"), |d| d.into());
     let config = IndexerConfig::new("contextual.near");
 

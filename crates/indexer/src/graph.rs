@@ -1,26 +1,28 @@
 //! The in-memory graph and how writes change it.
 //!
 //! Layout: every account is interned to a `u32` ([`Idx`]) and owns one [`Node`] in a `Vec`.
-//! Follow edges live once as 40-byte records in the follower's `following` map and as 16-byte
+//! Follow edges live once as 40-byte records in the follower's `following` set and as 16-byte
 //! order keys in both endpoints' newest-first sets; endorsements live once under the endorser,
-//! with a `suffix -> endorsers` index on the target. Listed agents sit in sorted sets keyed
-//! `(Reverse(seconds), account, idx)`, globally and per tag and capability, so a cursor is
-//! positioned in O(log n) and a page costs O(page).
+//! with a `(suffix, endorser)` index and per-suffix counts on the target. Listed agents sit in
+//! sorted sets keyed `(Reverse(seconds), account, idx)`, globally and per tag and capability, so
+//! a cursor is positioned in O(log n) and a page costs O(page).
 //!
-//! Why B-trees and not sorted `Vec`s for edges: measured at 100k agents / 1M follows, a follow
-//! costs 106 bytes in these maps, and 114 bytes in sorted `Vec`s with the usual doubling (76 with
-//! growth by an eighth); the `Vec`s' growth frees millions of small buffers during a replay, and
-//! glibc's `malloc` on the fragmented heap then made every record-building query 30% (doubling)
-//! to several times (an eighth) slower. B-tree nodes are allocated once and rarely freed.
+//! Every per-account edge collection is a [`FlatSet`]: a sorted `Vec` while it holds at most
+//! [`crate::flat::LARGE`] items, a B-tree beyond. A snapshot load builds each one from its
+//! sorted run as one exact allocation (no tree nodes, no per-entry insert), which is what makes
+//! the load fast; an account with a large degree still updates in `O(log n)`. (Sorted `Vec`s of
+//! unbounded size were measured before, in `docs/BENCHMARKS.md`: a replay's growth buffers
+//! fragmented glibc's heap; here a set stops growing as a `Vec` at 64 items.)
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::ops::Bound;
 use std::sync::Arc;
 
 use nearly_core::{Key, Profile};
 use serde_json::Value;
 
+use crate::flat::{FlatSet, Keyed};
 use crate::types::{ApplyStats, Version, Write};
 
 /// An interned account id.
@@ -74,6 +76,13 @@ pub(crate) struct OrderKey {
     pub(crate) idx: Idx,
 }
 
+impl Keyed for OrderKey {
+    type Key = Self;
+    fn key(&self) -> Self {
+        *self
+    }
+}
+
 impl OrderKey {
     pub(crate) fn new(version: Version, idx: Idx) -> Self {
         Self {
@@ -84,7 +93,7 @@ impl OrderKey {
     }
 }
 
-/// A follow edge, stored once in the follower's `following` map: 40 bytes.
+/// A follow edge, stored once in the follower's `following` set (keyed by `to`): 40 bytes.
 #[derive(Debug, Clone)]
 pub(crate) struct Edge {
     /// The followed account.
@@ -95,27 +104,97 @@ pub(crate) struct Edge {
     pub(crate) reason: Option<Box<str>>,
 }
 
+impl Keyed for Edge {
+    type Key = Idx;
+    fn key(&self) -> Idx {
+        self.to
+    }
+}
+
 impl Edge {
     pub(crate) fn version(&self) -> Version {
         Version::new(self.height, self.position)
     }
 }
 
-/// An endorsement, stored once in the endorser's `endorsing` map (keyed by target and suffix).
+/// An endorsement, stored once in the endorser's `endorsing` set (keyed by target and suffix).
 #[derive(Debug, Clone)]
 pub(crate) struct Endorsement {
+    /// The endorsed account.
+    pub(crate) to: Idx,
+    /// The key suffix.
+    pub(crate) sym: Sym,
     pub(crate) version: Version,
     pub(crate) at: u64,
+    /// Reason and content hash, boxed together: most endorsements carry neither, and the
+    /// record stays 40 bytes.
+    pub(crate) text: Option<Box<EndorsementText>>,
+}
+
+/// The optional texts of an endorsement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct EndorsementText {
     pub(crate) reason: Option<Box<str>>,
     pub(crate) content_hash: Option<Box<str>>,
 }
 
+impl EndorsementText {
+    /// `None` when both are absent.
+    pub(crate) fn boxed(
+        reason: Option<Box<str>>,
+        content_hash: Option<Box<str>>,
+    ) -> Option<Box<Self>> {
+        (reason.is_some() || content_hash.is_some()).then(|| {
+            Box::new(Self {
+                reason,
+                content_hash,
+            })
+        })
+    }
+}
+
+impl Endorsement {
+    pub(crate) fn reason(&self) -> Option<&str> {
+        self.text.as_ref()?.reason.as_deref()
+    }
+
+    pub(crate) fn content_hash(&self) -> Option<&str> {
+        self.text.as_ref()?.content_hash.as_deref()
+    }
+}
+
+impl Keyed for Endorsement {
+    type Key = (Idx, Sym);
+    fn key(&self) -> (Idx, Sym) {
+        (self.to, self.sym)
+    }
+}
+
+// The record sizes the docs and the memory benchmarks quote.
+const _: () = assert!(std::mem::size_of::<Edge>() == 40);
+const _: () = assert!(std::mem::size_of::<Endorsement>() == 40);
+const _: () = assert!(std::mem::size_of::<OrderKey>() == 16);
+
+/// An endorser of an account under a suffix, in the target's `endorsed` index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct EndorsedBy {
+    pub(crate) sym: Sym,
+    pub(crate) from: Idx,
+}
+
+impl Keyed for EndorsedBy {
+    type Key = Self;
+    fn key(&self) -> Self {
+        *self
+    }
+}
+
 /// The keys of an order set newest first, starting strictly after `after`.
 pub(crate) fn newest_first<'a>(
-    set: &'a BTreeSet<OrderKey>,
+    set: &'a FlatSet<OrderKey>,
     after: Option<&OrderKey>,
-) -> std::collections::btree_set::Range<'a, OrderKey> {
-    let lower = after.map_or(Bound::Unbounded, Bound::Excluded);
+) -> crate::flat::Iter<'a, OrderKey> {
+    let lower = after.map_or(Bound::Unbounded, |k| Bound::Excluded(*k));
     set.range((lower, Bound::Unbounded))
 }
 
@@ -193,15 +272,17 @@ pub(crate) struct Node {
     /// `cap/*` keys this account holds.
     pub(crate) caps: Vec<(Sym, Version)>,
     /// Outgoing follows by target.
-    pub(crate) following: BTreeMap<Idx, Edge>,
+    pub(crate) following: FlatSet<Edge>,
     /// Outgoing follows, newest first.
-    pub(crate) following_order: BTreeSet<OrderKey>,
+    pub(crate) following_order: FlatSet<OrderKey>,
     /// Incoming follows, newest first.
-    pub(crate) followers: BTreeSet<OrderKey>,
+    pub(crate) followers: FlatSet<OrderKey>,
     /// Endorsements given, by `(target, suffix)`.
-    pub(crate) endorsing: BTreeMap<(Idx, Sym), Endorsement>,
-    /// Endorsements received: suffix -> endorsers.
-    pub(crate) endorsed: BTreeMap<Sym, BTreeSet<Idx>>,
+    pub(crate) endorsing: FlatSet<Endorsement>,
+    /// Endorsements received, by `(suffix, endorser)`.
+    pub(crate) endorsed: FlatSet<EndorsedBy>,
+    /// Endorsements received per suffix, by suffix (only suffixes with at least one).
+    pub(crate) endorsed_counts: Vec<(Sym, u32)>,
     /// Present while the agent is in the sorted sets.
     pub(crate) listed: Option<Listed>,
 }
@@ -214,7 +295,7 @@ impl Node {
 
     /// Whether this account follows `to`.
     pub(crate) fn follows(&self, to: Idx) -> bool {
-        self.following.contains_key(&to)
+        self.following.contains(&to)
     }
 
     /// The endorsement of `to` under `sym`.
@@ -226,7 +307,19 @@ impl Node {
     pub(crate) fn endorsements_of(&self, to: Idx) -> impl Iterator<Item = Sym> {
         self.endorsing
             .range((to, 0)..=(to, Sym::MAX))
-            .map(|((_, sym), _)| *sym)
+            .map(|e| e.sym)
+    }
+
+    /// The accounts endorsing this one under `sym`, by account index.
+    pub(crate) fn endorsers_under(&self, sym: Sym) -> impl Iterator<Item = Idx> {
+        let (lo, hi) = (
+            EndorsedBy { sym, from: 0 },
+            EndorsedBy {
+                sym,
+                from: Idx::MAX,
+            },
+        );
+        self.endorsed.range(lo..=hi).map(|e| e.from)
     }
 }
 
@@ -567,7 +660,7 @@ impl Graph {
     }
 
     /// Whether the agent belongs in the listings, and where.
-    fn listing_of(&self, idx: Idx) -> Option<Listed> {
+    pub(crate) fn listing_of(&self, idx: Idx) -> Option<Listed> {
         let node = self.node(idx);
         let profile = node.profile.as_ref()?;
         if self.hidden.contains_key(&idx) {
@@ -679,16 +772,13 @@ impl Graph {
         }
         if let Some(d) = data {
             let node = self.node_mut(from);
-            node.following.insert(
+            node.following.insert(Edge {
                 to,
-                Edge {
-                    to,
-                    position: d.version.position,
-                    height: d.version.height,
-                    at: d.at,
-                    reason: d.reason,
-                },
-            );
+                position: d.version.position,
+                height: d.version.height,
+                at: d.at,
+                reason: d.reason,
+            });
             node.following_order.insert(OrderKey::new(d.version, to));
             self.node_mut(to)
                 .followers
@@ -699,28 +789,30 @@ impl Graph {
     fn set_endorsement(&mut self, from: Idx, to: Idx, sym: Sym, data: Option<EdgeData>) {
         match data {
             Some(d) => {
-                self.node_mut(from).endorsing.insert(
-                    (to, sym),
-                    Endorsement {
-                        version: d.version,
-                        at: d.at,
-                        reason: d.reason,
-                        content_hash: d.content_hash,
-                    },
-                );
-                self.node_mut(to)
-                    .endorsed
-                    .entry(sym)
-                    .or_default()
-                    .insert(from);
+                let replaced = self.node_mut(from).endorsing.insert(Endorsement {
+                    to,
+                    sym,
+                    version: d.version,
+                    at: d.at,
+                    text: EndorsementText::boxed(d.reason, d.content_hash),
+                });
+                if replaced.is_none() {
+                    let node = self.node_mut(to);
+                    node.endorsed.insert(EndorsedBy { sym, from });
+                    match node.endorsed_counts.binary_search_by_key(&sym, |c| c.0) {
+                        Ok(i) => node.endorsed_counts[i].1 += 1,
+                        Err(i) => node.endorsed_counts.insert(i, (sym, 1)),
+                    }
+                }
             }
             None => {
                 if self.node_mut(from).endorsing.remove(&(to, sym)).is_some() {
                     let node = self.node_mut(to);
-                    if let Some(set) = node.endorsed.get_mut(&sym) {
-                        set.remove(&from);
-                        if set.is_empty() {
-                            node.endorsed.remove(&sym);
+                    node.endorsed.remove(&EndorsedBy { sym, from });
+                    if let Ok(i) = node.endorsed_counts.binary_search_by_key(&sym, |c| c.0) {
+                        node.endorsed_counts[i].1 -= 1;
+                        if node.endorsed_counts[i].1 == 0 {
+                            node.endorsed_counts.remove(i);
                         }
                     }
                 }
@@ -757,16 +849,16 @@ impl Graph {
             for (sym, _) in &node.caps {
                 out.push((idx, format!("cap/{}", self.cap_syms.name(*sym))));
             }
-            for e in node.following.values() {
+            for e in &node.following {
                 out.push((idx, format!("graph/follow/{}", self.accounts.name(e.to))));
             }
-            for (to, sym) in node.endorsing.keys() {
+            for e in &node.endorsing {
                 out.push((
                     idx,
                     format!(
                         "endorsing/{}/{}",
-                        self.accounts.name(*to),
-                        self.suffixes.name(*sym)
+                        self.accounts.name(e.to),
+                        self.suffixes.name(e.sym)
                     ),
                 ));
             }
@@ -838,7 +930,7 @@ impl Graph {
     }
 }
 
-fn find(list: &[(Sym, Version)], sym: Sym) -> Option<Version> {
+pub(crate) fn find(list: &[(Sym, Version)], sym: Sym) -> Option<Version> {
     list.iter().find(|(s, _)| *s == sym).map(|(_, v)| *v)
 }
 
@@ -881,6 +973,12 @@ fn string_field(value: Option<&Value>, field: &str) -> Option<Box<str>> {
 }
 
 impl Graph {
+    /// Whether write-through entries await confirmation (their prior confirmed state is not
+    /// kept, so a snapshot now could not be exact).
+    pub(crate) fn has_provisional(&self) -> bool {
+        !self.provisional.is_empty()
+    }
+
     /// Whether the account's first profile write is known (confirmed).
     pub(crate) fn created_known(&self, account: &str) -> bool {
         self.idx(account)
@@ -889,102 +987,20 @@ impl Graph {
     }
 }
 
-/// A live profile as a snapshot stores it: the folded fields typed, so loading parses no JSON
-/// except a non-empty `capabilities` or `extra` object.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub(crate) struct ProfileState {
-    pub(crate) pred: Idx,
-    pub(crate) height: u64,
-    pub(crate) position: u32,
-    /// Block time, whole seconds.
-    pub(crate) at: u64,
-    pub(crate) name: Option<String>,
-    pub(crate) description: String,
-    pub(crate) image: Option<String>,
-    /// The profile's tags as tag symbols, in the profile's order.
-    pub(crate) tags: Vec<Sym>,
-    /// The capabilities object as JSON text; empty when the object is empty.
-    pub(crate) capabilities: String,
-    /// The other fields as a JSON object's text; empty when there are none.
-    pub(crate) extra: String,
-}
-
-/// A live follow edge: ordered by `(from, to)` in a snapshot.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub(crate) struct FollowState {
-    pub(crate) from: Idx,
-    pub(crate) to: Idx,
-    pub(crate) height: u64,
-    pub(crate) position: u32,
-    pub(crate) at: u64,
-    pub(crate) reason: Option<Box<str>>,
-}
-
-/// A live endorsement: ordered by `(from, to, suffix)` in a snapshot.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub(crate) struct EndorseState {
-    pub(crate) from: Idx,
-    pub(crate) to: Idx,
-    pub(crate) suffix: Sym,
-    pub(crate) height: u64,
-    pub(crate) position: u32,
-    pub(crate) at: u64,
-    pub(crate) reason: Option<Box<str>>,
-    pub(crate) content_hash: Option<Box<str>>,
-}
-
-/// The canonical state of a graph: interned names once, typed records by index, every edge list
-/// in the order its map iterates. Everything else (sorted listings, reverse edges, order sets,
-/// counts, discover candidates) is derived on load in bulk from this sorted data.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub(crate) struct CanonicalState {
-    pub(crate) height: u64,
-    pub(crate) accounts: Vec<String>,
-    pub(crate) tag_syms: Vec<String>,
-    pub(crate) cap_syms: Vec<String>,
-    pub(crate) suffixes: Vec<String>,
-    pub(crate) profiles: Vec<ProfileState>,
-    /// `(account, tag, height, position)` of `tag/*` keys, each account's in its list order.
-    pub(crate) tags: Vec<(Idx, Sym, u64, u32)>,
-    /// `(account, capability, height, position)` of `cap/*` keys, likewise.
-    pub(crate) caps: Vec<(Idx, Sym, u64, u32)>,
-    pub(crate) follows: Vec<FollowState>,
-    pub(crate) endorsements: Vec<EndorseState>,
-    /// `(hidden account, height, position)` of the admin's `hidden/*` keys, by account.
-    pub(crate) hidden: Vec<(Idx, u64, u32)>,
-    /// `(account, height, position, at_secs)` of the first profile write.
-    pub(crate) created: Vec<(Idx, u64, u32, u64)>,
-    /// `(account, key, height, position)` of deleted keys.
-    pub(crate) tombstones: Vec<(Idx, String, u64, u32)>,
-    /// Tombstones inferred from absence.
-    pub(crate) inferred: Vec<(Idx, String)>,
-}
-
-impl CanonicalState {
-    /// Live records (what a replay would apply to reach this state).
-    pub(crate) fn entries(&self) -> usize {
-        self.profiles.len()
-            + self.tags.len()
-            + self.caps.len()
-            + self.follows.len()
-            + self.endorsements.len()
-            + self.hidden.len()
-    }
-}
-
 impl Interner {
-    fn names(&self) -> Vec<String> {
+    /// Every name, by id.
+    pub(crate) fn names(&self) -> Vec<String> {
         self.names.iter().map(|n| n.to_string()).collect()
     }
 
     /// An interner holding `names` at ids `0..`; `None` when a name repeats or ids overflow.
-    fn from_names(names: Vec<String>) -> Option<Self> {
+    pub(crate) fn from_names<'a>(names: impl ExactSizeIterator<Item = &'a str>) -> Option<Self> {
         u32::try_from(names.len()).ok()?;
         let mut out = Self {
             names: Vec::with_capacity(names.len()),
             ids: HashMap::with_capacity(names.len()),
         };
-        for (id, name) in names.into_iter().enumerate() {
+        for (id, name) in names.enumerate() {
             let name: Arc<str> = Arc::from(name);
             out.names.push(name.clone());
             let id = u32::try_from(id).ok()?;
@@ -993,514 +1009,5 @@ impl Interner {
             }
         }
         Some(out)
-    }
-
-    fn len(&self) -> usize {
-        self.names.len()
-    }
-}
-
-fn object_text(map: &serde_json::Map<String, Value>) -> String {
-    if map.is_empty() {
-        String::new()
-    } else {
-        Value::Object(map.clone()).to_string()
-    }
-}
-
-fn object_of(text: &str) -> Option<serde_json::Map<String, Value>> {
-    if text.is_empty() {
-        Some(serde_json::Map::new())
-    } else {
-        serde_json::from_str(text).ok()
-    }
-}
-
-/// Sorted listing keys, gathered per set before the sets are built in bulk.
-#[derive(Default)]
-struct SortedBuild {
-    active: Vec<ListKey>,
-    newest: Vec<ListKey>,
-}
-
-impl SortedBuild {
-    fn push(&mut self, listed: Listed, name: &Arc<str>, idx: Idx) {
-        self.active
-            .push((Reverse(listed.last_active), name.clone(), idx));
-        self.newest
-            .push((Reverse(listed.created_at), name.clone(), idx));
-    }
-
-    fn build(mut self) -> Sorted {
-        self.active.sort_unstable();
-        self.newest.sort_unstable();
-        Sorted {
-            active: self.active.into_iter().collect(),
-            newest: self.newest.into_iter().collect(),
-        }
-    }
-}
-
-/// Items grouped by a dense index with a counting sort: one flat array, each group contiguous.
-struct Grouped<T> {
-    offsets: Vec<usize>,
-    items: Vec<T>,
-}
-
-impl<T: Copy + Ord> Grouped<T> {
-    /// Groups `(group, item)` pairs; every group must be `< n` (checked by the caller).
-    fn new(n: usize, pairs: impl Iterator<Item = (Idx, T)> + Clone) -> Self {
-        let mut offsets = vec![0usize; n + 1];
-        let mut first = None;
-        for (group, item) in pairs.clone() {
-            offsets[group as usize + 1] += 1;
-            first.get_or_insert(item);
-        }
-        for i in 0..n {
-            offsets[i + 1] += offsets[i];
-        }
-        let Some(fill) = first else {
-            return Self {
-                offsets,
-                items: Vec::new(),
-            };
-        };
-        let mut items = vec![fill; offsets[n]];
-        let mut next = offsets.clone();
-        for (group, item) in pairs {
-            let at = &mut next[group as usize];
-            items[*at] = item;
-            *at += 1;
-        }
-        Self { offsets, items }
-    }
-
-    /// Group `i`, sorted.
-    fn sorted(&mut self, i: usize) -> &[T] {
-        let group = &mut self.items[self.offsets[i]..self.offsets[i + 1]];
-        group.sort_unstable();
-        group
-    }
-}
-
-/// A follower's outgoing edges and their newest-first order.
-type Following = (Idx, BTreeMap<Idx, Edge>, BTreeSet<OrderKey>);
-
-/// Builds the follow maps from follows sorted by `(from, to)`: each follower's run is its map in
-/// order (one exact allocation, a bulk build); the reverse sets are grouped per target with a
-/// counting sort into one flat array, then each is built once. `None` for an index out of range.
-fn build_follows(
-    n: usize,
-    mut follows: Vec<FollowState>,
-) -> Option<(Vec<Following>, Vec<BTreeSet<OrderKey>>)> {
-    let ok = |i: Idx| (i as usize) < n;
-    if !follows.iter().all(|f| ok(f.from) && ok(f.to)) {
-        return None;
-    }
-    let mut grouped = Grouped::new(
-        n,
-        follows.iter().map(|f| {
-            (
-                f.to,
-                OrderKey::new(Version::new(f.height, f.position), f.from),
-            )
-        }),
-    );
-    let mut forward = Vec::new();
-    for run in follows.chunk_by_mut(|a, b| a.from == b.from) {
-        let order = run
-            .iter()
-            .map(|f| OrderKey::new(Version::new(f.height, f.position), f.to))
-            .collect();
-        let following = run
-            .iter_mut()
-            .map(|f| {
-                let edge = Edge {
-                    to: f.to,
-                    position: f.position,
-                    height: f.height,
-                    at: f.at,
-                    reason: f.reason.take(),
-                };
-                (f.to, edge)
-            })
-            .collect();
-        forward.push((run[0].from, following, order));
-    }
-    drop(follows);
-    let followers = (0..n)
-        .map(|i| grouped.sorted(i).iter().copied().collect())
-        .collect();
-    Some((forward, followers))
-}
-
-/// An endorser's endorsements by `(target, suffix)`.
-type Endorsing = (Idx, BTreeMap<(Idx, Sym), Endorsement>);
-/// A target's endorsers by suffix.
-type Endorsed = BTreeMap<Sym, BTreeSet<Idx>>;
-
-/// Builds the endorsement maps likewise, with the reverse index `suffix -> endorsers` per
-/// target. `None` for an index out of range.
-fn build_endorsements(
-    n: usize,
-    n_suffixes: usize,
-    mut endorsements: Vec<EndorseState>,
-) -> Option<(Vec<Endorsing>, Vec<Endorsed>)> {
-    let ok = |i: Idx| (i as usize) < n;
-    if !endorsements
-        .iter()
-        .all(|e| ok(e.from) && ok(e.to) && (e.suffix as usize) < n_suffixes)
-    {
-        return None;
-    }
-    let mut grouped = Grouped::new(n, endorsements.iter().map(|e| (e.to, (e.suffix, e.from))));
-    let mut given = Vec::new();
-    for run in endorsements.chunk_by_mut(|a, b| a.from == b.from) {
-        let map = run
-            .iter_mut()
-            .map(|e| {
-                let endorsement = Endorsement {
-                    version: Version::new(e.height, e.position),
-                    at: e.at,
-                    reason: e.reason.take(),
-                    content_hash: e.content_hash.take(),
-                };
-                ((e.to, e.suffix), endorsement)
-            })
-            .collect();
-        given.push((run[0].from, map));
-    }
-    drop(endorsements);
-    let endorsed = (0..n)
-        .map(|i| {
-            grouped
-                .sorted(i)
-                .chunk_by(|a, b| a.0 == b.0)
-                .map(|run| (run[0].0, run.iter().map(|(_, who)| *who).collect()))
-                .collect()
-        })
-        .collect();
-    Some((given, endorsed))
-}
-
-/// Whether `v` is strictly increasing by `key` (a snapshot's edge lists must be).
-fn strictly_sorted<T, K: Ord>(v: &[T], key: impl Fn(&T) -> K) -> bool {
-    v.windows(2).all(|w| key(&w[0]) < key(&w[1]))
-}
-
-impl Graph {
-    /// Whether write-through entries await confirmation (their prior confirmed state is not
-    /// kept, so a snapshot now could not be exact).
-    pub(crate) fn has_provisional(&self) -> bool {
-        !self.provisional.is_empty()
-    }
-
-    /// The canonical state (confirmed data only; call when [`Graph::has_provisional`] is false).
-    pub(crate) fn export(&self) -> CanonicalState {
-        let mut profiles = Vec::new();
-        let (mut tags, mut caps) = (Vec::new(), Vec::new());
-        let (mut follows, mut endorsements) = (Vec::new(), Vec::new());
-        let mut created = Vec::new();
-        for (i, node) in self.nodes.iter().enumerate() {
-            let Ok(idx) = Idx::try_from(i) else { break };
-            if let Some(c) = node.created {
-                created.push((idx, c.version.height, c.version.position, c.at));
-            }
-            if let Some(p) = &node.profile {
-                profiles.push(ProfileState {
-                    pred: idx,
-                    height: p.version.height,
-                    position: p.version.position,
-                    at: p.at,
-                    name: p.profile.name.clone(),
-                    description: p.profile.description.clone(),
-                    image: p.profile.image.clone(),
-                    tags: p.tag_syms.clone(),
-                    capabilities: object_text(&p.profile.capabilities),
-                    extra: object_text(&p.profile.extra),
-                });
-            }
-            for (sym, v) in &node.tags {
-                tags.push((idx, *sym, v.height, v.position));
-            }
-            for (sym, v) in &node.caps {
-                caps.push((idx, *sym, v.height, v.position));
-            }
-            for e in node.following.values() {
-                follows.push(FollowState {
-                    from: idx,
-                    to: e.to,
-                    height: e.height,
-                    position: e.position,
-                    at: e.at,
-                    reason: e.reason.clone(),
-                });
-            }
-            for ((to, sym), e) in &node.endorsing {
-                endorsements.push(EndorseState {
-                    from: idx,
-                    to: *to,
-                    suffix: *sym,
-                    height: e.version.height,
-                    position: e.version.position,
-                    at: e.at,
-                    reason: e.reason.clone(),
-                    content_hash: e.content_hash.clone(),
-                });
-            }
-        }
-        let mut hidden: Vec<(Idx, u64, u32)> =
-            if self.admin.as_deref().and_then(|a| self.idx(a)).is_some() {
-                self.hidden
-                    .iter()
-                    .map(|(i, v)| (*i, v.height, v.position))
-                    .collect()
-            } else {
-                Vec::new()
-            };
-        hidden.sort_unstable();
-        let mut tombstones: Vec<(Idx, String, u64, u32)> = self
-            .tombstones
-            .iter()
-            .flat_map(|(pred, m)| {
-                m.iter()
-                    .map(|(k, v)| (*pred, k.to_string(), v.height, v.position))
-            })
-            .collect();
-        tombstones.sort();
-        let mut inferred: Vec<(Idx, String)> = self
-            .inferred
-            .iter()
-            .flat_map(|(pred, m)| m.iter().map(|k| (*pred, k.to_string())))
-            .collect();
-        inferred.sort();
-        CanonicalState {
-            height: self.high_water,
-            accounts: self.accounts.names(),
-            tag_syms: self.tag_syms.names(),
-            cap_syms: self.cap_syms.names(),
-            suffixes: self.suffixes.names(),
-            profiles,
-            tags,
-            caps,
-            follows,
-            endorsements,
-            hidden,
-            created,
-            tombstones,
-            inferred,
-        }
-    }
-
-    /// Rebuilds a graph from its canonical state in bulk: names keep their ids (so ties break
-    /// exactly as before), records are placed directly (no key parsing, no version checks: the
-    /// state is already resolved), and every derived ordering is built once from sorted data.
-    /// `None` when the state is inconsistent (an id out of range, a repeated name, an edge list
-    /// out of order, a bad profile field): the caller rejects the snapshot.
-    #[allow(clippy::too_many_lines)] // one pass per record kind, in dependency order
-    pub(crate) fn import(admin: Option<String>, state: CanonicalState) -> Option<Self> {
-        let mut g = Self::new(admin);
-        g.accounts = Interner::from_names(state.accounts)?;
-        g.tag_syms = Interner::from_names(state.tag_syms)?;
-        g.cap_syms = Interner::from_names(state.cap_syms)?;
-        g.suffixes = Interner::from_names(state.suffixes)?;
-        let n = g.accounts.len();
-        g.nodes = (0..n).map(|_| Node::default()).collect();
-        g.active_secs = vec![NOT_LISTED; n];
-        let account = |i: Idx| ((i as usize) < n).then_some(i as usize);
-        let (n_tags, n_caps, n_suffixes) = (g.tag_syms.len(), g.cap_syms.len(), g.suffixes.len());
-        let in_range = |sym: Sym, len: usize| (sym as usize) < len;
-
-        if !strictly_sorted(&state.profiles, |p| p.pred)
-            || !strictly_sorted(&state.follows, |f| (f.from, f.to))
-            || !strictly_sorted(&state.endorsements, |e| (e.from, e.to, e.suffix))
-            || !strictly_sorted(&state.hidden, |h| h.0)
-        {
-            return None;
-        }
-
-        for p in state.profiles {
-            let i = account(p.pred)?;
-            if !p.tags.iter().all(|s| in_range(*s, n_tags)) {
-                return None;
-            }
-            let tags =
-                nearly_core::Tags::parse(p.tags.iter().map(|s| g.tag_syms.name(*s).as_ref()))
-                    .ok()?;
-            if tags.len() != p.tags.len() {
-                return None;
-            }
-            let profile = Profile {
-                name: p.name,
-                description: p.description,
-                image: p.image,
-                tags,
-                capabilities: object_of(&p.capabilities)?,
-                extra: object_of(&p.extra)?,
-            };
-            for sym in &p.tags {
-                g.profile_tags.entry(*sym).or_default().insert(p.pred);
-            }
-            g.nodes[i].profile = Some(Box::new(ProfileRec {
-                version: Version::new(p.height, p.position),
-                at: p.at,
-                profile,
-                tag_syms: p.tags,
-            }));
-        }
-        for (idx, sym, height, position) in state.tags {
-            let i = account(idx)?;
-            if !in_range(sym, n_tags) || find(&g.nodes[i].tags, sym).is_some() {
-                return None;
-            }
-            g.nodes[i].tags.push((sym, Version::new(height, position)));
-        }
-        for (idx, sym, height, position) in state.caps {
-            let i = account(idx)?;
-            if !in_range(sym, n_caps) || find(&g.nodes[i].caps, sym).is_some() {
-                return None;
-            }
-            g.nodes[i].caps.push((sym, Version::new(height, position)));
-        }
-
-        // Follows and endorsements touch disjoint parts of the nodes: built on two threads,
-        // then moved into place.
-        let (follows, endorsements) = std::thread::scope(|scope| {
-            let follows = scope.spawn(|| build_follows(n, state.follows));
-            let endorsements = build_endorsements(n, n_suffixes, state.endorsements);
-            (follows.join().ok().flatten(), endorsements)
-        });
-        let (forward, followers) = follows?;
-        for (from, following, order) in forward {
-            let node = &mut g.nodes[from as usize];
-            node.following = following;
-            node.following_order = order;
-        }
-        for (node, set) in g.nodes.iter_mut().zip(followers) {
-            node.followers = set;
-        }
-        let (given, endorsed) = endorsements?;
-        for (from, endorsing) in given {
-            g.nodes[from as usize].endorsing = endorsing;
-        }
-        for (node, map) in g.nodes.iter_mut().zip(endorsed) {
-            node.endorsed = map;
-        }
-
-        for (idx, height, position) in state.hidden {
-            account(idx)?;
-            g.hidden.insert(idx, Version::new(height, position));
-        }
-        for (idx, height, position, at) in state.created {
-            let i = account(idx)?;
-            g.nodes[i].created = Some(Created {
-                version: Version::new(height, position),
-                at,
-                provisional: false,
-            });
-        }
-
-        // Listings: every listed agent once, then each sorted set built from sorted keys.
-        let mut all = SortedBuild::default();
-        let mut by_tag: HashMap<Sym, SortedBuild> = HashMap::new();
-        let mut by_cap: HashMap<Sym, SortedBuild> = HashMap::new();
-        for i in 0..n {
-            let idx = Idx::try_from(i).ok()?;
-            let listing = g.listing_of(idx);
-            let name = g.accounts.name(idx);
-            let node = &mut g.nodes[i];
-            for (sym, _) in &node.tags {
-                let set = by_tag.entry(*sym).or_default();
-                if let Some(l) = listing {
-                    set.push(l, name, idx);
-                }
-            }
-            for (sym, _) in &node.caps {
-                let set = by_cap.entry(*sym).or_default();
-                if let Some(l) = listing {
-                    set.push(l, name, idx);
-                }
-            }
-            if let Some(l) = listing {
-                node.listed = Some(l);
-                g.active_secs[i] = l.last_active;
-                all.push(l, name, idx);
-            }
-        }
-        g.all = all.build();
-        g.by_tag = by_tag.into_iter().map(|(s, b)| (s, b.build())).collect();
-        g.by_cap = by_cap.into_iter().map(|(s, b)| (s, b.build())).collect();
-
-        for (idx, key, height, position) in state.tombstones {
-            account(idx)?;
-            g.tombstones
-                .entry(idx)
-                .or_default()
-                .insert(key.into(), Version::new(height, position));
-        }
-        for (idx, key) in state.inferred {
-            account(idx)?;
-            g.inferred.entry(idx).or_default().insert(key.into());
-        }
-        g.high_water = state.height;
-        Some(g)
-    }
-}
-
-#[cfg(test)]
-mod import_tests {
-    use serde_json::json;
-
-    use super::{CanonicalState, Graph};
-    use crate::{Indexer, IndexerConfig, Version, Write};
-
-    fn state() -> CanonicalState {
-        let ix = Indexer::new(IndexerConfig::new("contextual.near"));
-        let w = |who: &str, key: &str, value: serde_json::Value, h: u64| Write {
-            predecessor: who.into(),
-            key: key.into(),
-            value: Some(value),
-            version: Version::new(h, 0),
-            block_timestamp_ns: h * 1_000_000_000,
-        };
-        ix.apply_writes(&[
-            w("a.near", "profile", json!({"name": "A", "tags": ["x"]}), 1),
-            w("b.near", "profile", json!({"name": "B"}), 2),
-            w("a.near", "graph/follow/b.near", json!({}), 3),
-            w("a.near", "graph/follow/c.near", json!({}), 4),
-            w("b.near", "endorsing/a.near/skills/x", json!({}), 5),
-            w("b.near", "endorsing/c.near/skills/x", json!({}), 6),
-        ]);
-        ix.read().export()
-    }
-
-    /// The bulk loader trusts nothing it did not check: each kind of inconsistency rejects the
-    /// whole state (the snapshot is then ignored and the index rebuilt).
-    #[test]
-    fn an_inconsistent_state_is_rejected_whole() {
-        assert!(Graph::import(None, state()).is_some());
-        type Break = fn(&mut CanonicalState);
-        let broken: [(&str, Break); 7] = [
-            ("follows out of order", |s| s.follows.swap(0, 1)),
-            ("endorsements out of order", |s| s.endorsements.swap(0, 1)),
-            ("follow target out of range", |s| s.follows[0].to = 99),
-            ("endorsement suffix out of range", |s| {
-                s.endorsements[0].suffix = 99;
-            }),
-            ("a repeated account name", |s| {
-                s.accounts[1] = s.accounts[0].clone();
-            }),
-            ("a profile tag out of range", |s| {
-                s.profiles[0].tags = vec![99]
-            }),
-            ("a bad capabilities text", |s| {
-                s.profiles[0].capabilities = "not json".into();
-            }),
-        ];
-        for (why, breaks) in broken {
-            let mut s = state();
-            breaks(&mut s);
-            assert!(Graph::import(None, s).is_none(), "{why}");
-        }
     }
 }

@@ -69,9 +69,11 @@
 mod blocks;
 mod error;
 mod feed;
+mod flat;
 mod graph;
 mod health;
 mod indexer;
+mod load;
 mod pull;
 mod push;
 mod query;

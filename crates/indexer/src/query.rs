@@ -3,11 +3,12 @@
 //! tier) and the tag and capability count listings (one step per distinct tag or capability).
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::ops::Bound;
 
 use nearly_core::{Tag, Tags, Xorshift32};
 
+use crate::flat::FlatSet;
 use crate::graph::{Graph, Idx, ListKey, NOT_LISTED, OrderKey, newest_first};
 use crate::types::{
     Activity, ActivityEntry, Agent, AgentPage, AgentSummary, CapabilityCount, Direction,
@@ -109,7 +110,7 @@ impl Graph {
         );
         self.node(e)
             .endorsement(t, s)
-            .map(|rec| rec.content_hash.as_deref().map(str::to_owned))
+            .map(|rec| rec.content_hash().map(str::to_owned))
     }
 
     /// The agent record, or `None` when the account has no profile. Hidden agents are still
@@ -352,12 +353,13 @@ impl Graph {
     pub fn endorsers(&self, account: &str) -> Endorsers {
         let mut endorsers = BTreeMap::new();
         if let Some(idx) = self.idx(account) {
-            for (sym, set) in &self.node(idx).endorsed {
-                let mut entries: Vec<(crate::types::Version, EndorserEntry)> = set
-                    .iter()
+            let node = self.node(idx);
+            for &(sym, _) in &node.endorsed_counts {
+                let mut entries: Vec<(crate::types::Version, EndorserEntry)> = node
+                    .endorsers_under(sym)
                     .filter_map(|from| {
-                        let e = self.node(*from).endorsement(idx, *sym)?;
-                        let s = self.summary(*from);
+                        let e = self.node(from).endorsement(idx, sym)?;
+                        let s = self.summary(from);
                         Some((
                             e.version,
                             EndorserEntry {
@@ -365,8 +367,8 @@ impl Graph {
                                 name: s.name,
                                 description: s.description,
                                 image: s.image,
-                                reason: e.reason.as_deref().map(str::to_owned),
-                                content_hash: e.content_hash.as_deref().map(str::to_owned),
+                                reason: e.reason().map(str::to_owned),
+                                content_hash: e.content_hash().map(str::to_owned),
                                 at: e.at,
                                 at_height: e.version.height,
                             },
@@ -375,7 +377,7 @@ impl Graph {
                     .collect();
                 entries.sort_by(|a, b| (a.0, &a.1.account_id).cmp(&(b.0, &b.1.account_id)));
                 endorsers.insert(
-                    self.suffixes.name(*sym).to_string(),
+                    self.suffixes.name(sym).to_string(),
                     entries.into_iter().map(|(_, e)| e).collect(),
                 );
             }
@@ -394,13 +396,13 @@ impl Graph {
         if let Some(idx) = self.idx(account) {
             let mut by_target: BTreeMap<Idx, Vec<(crate::types::Version, EndorsingEntry)>> =
                 BTreeMap::new();
-            for ((to, sym), e) in &self.node(idx).endorsing {
-                by_target.entry(*to).or_default().push((
+            for e in &self.node(idx).endorsing {
+                by_target.entry(e.to).or_default().push((
                     e.version,
                     EndorsingEntry {
-                        key_suffix: self.suffixes.name(*sym).to_string(),
-                        reason: e.reason.as_deref().map(str::to_owned),
-                        content_hash: e.content_hash.as_deref().map(str::to_owned),
+                        key_suffix: self.suffixes.name(e.sym).to_string(),
+                        reason: e.reason().map(str::to_owned),
+                        content_hash: e.content_hash().map(str::to_owned),
                         at: e.at,
                         at_height: e.version.height,
                     },
@@ -492,7 +494,7 @@ impl Graph {
         // Per account: 0 = not scored (yet), 1..=10 = shared tags, EXCLUDED.
         let mut mark = vec![0u8; self.nodes.len()];
         if let Some(v) = viewer_idx {
-            for e in self.node(v).following.values() {
+            for e in &self.node(v).following {
                 mark[e.to as usize] = EXCLUDED;
             }
             mark[v as usize] = EXCLUDED;
@@ -615,7 +617,7 @@ impl Graph {
     #[must_use]
     pub fn activity(&self, account: &str, after: Option<u64>) -> Activity {
         let mut high = after;
-        let mut collect = |set: &BTreeSet<OrderKey>| -> Vec<ActivityEntry> {
+        let mut collect = |set: &FlatSet<OrderKey>| -> Vec<ActivityEntry> {
             let mut out = Vec::new();
             for k in newest_first(set, None) {
                 if after.is_some_and(|a| k.height.0 <= a) {
@@ -680,11 +682,19 @@ impl Graph {
             };
         };
         let node = self.node(idx);
-        let mutual = node
-            .following
-            .values()
-            .filter(|e| self.node(e.to).follows(idx))
-            .count();
+        // |following ∩ followers|: looked up in this node's own following set (no other node
+        // touched) unless the followers far outnumber the followed.
+        let mutual = if node.followers.len() <= node.following.len().saturating_mul(4) {
+            node.followers
+                .iter()
+                .filter(|k| node.follows(k.idx))
+                .count()
+        } else {
+            node.following
+                .iter()
+                .filter(|e| self.node(e.to).follows(idx))
+                .count()
+        };
         let profile = node.profile.as_ref();
         let created = profile.and(node.created);
         Network {
@@ -726,10 +736,10 @@ impl Graph {
         let node = self.node(idx);
         let mut endorsements = BTreeMap::new();
         let mut total = 0;
-        for (sym, set) in &node.endorsed {
-            let n = count(set.len());
+        for &(sym, n) in &node.endorsed_counts {
+            let n = u64::from(n);
             total += n;
-            endorsements.insert(self.suffixes.name(*sym).to_string(), n);
+            endorsements.insert(self.suffixes.name(sym).to_string(), n);
         }
         let profile = node.profile.as_ref();
         let created = profile.and(node.created);

@@ -2,17 +2,20 @@
 //!
 //! # Format
 //! `MAGIC` (8 bytes) | format version (u32 LE) | CRC-32 of the payload (u32 LE) | payload length
-//! (u64 LE) | payload: the [`postcard`] encoding of the namespace, the admin and the canonical
-//! state: interned account, tag, capability and suffix names once; typed live records by
-//! index (profiles with their folded fields, `tag/*` and `cap/*` memberships, follow edges
-//! sorted by `(from, to)`, endorsements sorted by `(from, to, suffix)`, hidden accounts), each
-//! with its version and block second; first-profile times; tombstones. Derived orderings
-//! (listings, reverse edges, newest-first sets, discover's tag index, counts) are not stored:
-//! loading builds each in bulk from sorted data (no key parsing, no write path).
+//! (u64 LE) | payload: the [`postcard`] encoding of the namespace, the admin, the number of
+//! interned accounts and suffixes, and the canonical state as three postcard-encoded sections
+//! (byte strings): the head (interned account, tag, capability and suffix names once; profiles
+//! with their folded fields; `tag/*` and `cap/*` memberships; hidden accounts; first-profile
+//! times; tombstones), the follow edges sorted by `(from, to)` and the endorsements sorted by
+//! `(from, to, suffix)`, every record typed, by index, with its version and block second.
+//! Derived orderings (listings, reverse edges, newest-first sets, discover's tag index, counts)
+//! are not stored: loading builds each in bulk from sorted data (no key parsing, no write path),
+//! the edge sections on their own threads, streamed record by record with borrowed strings.
 //!
 //! Format versions (bump [`SNAPSHOT_FORMAT`] on any change of the payload):
 //! - 1: the first format (records as key strings and JSON text, re-applied on load).
 //! - 2: typed records (profiles' folded fields, edges as account indexes), loaded in bulk.
+//! - 3: the same records in three sections, so the edges decode in parallel with the head.
 //!
 //! A snapshot that is truncated, corrupt (checksum), of another format version, or of another
 //! namespace or admin is rejected with [`IndexerError::Snapshot`]; the caller logs it and
@@ -31,24 +34,73 @@
 use std::io::Write as _;
 use std::path::Path;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::IndexerError;
-use crate::graph::{CanonicalState, Graph};
+use crate::graph::Graph;
 use crate::indexer::{Indexer, IndexerConfig};
+use crate::load::{CanonicalState, Sections, encode_sections};
 
 /// The first bytes of every snapshot file.
 const MAGIC: &[u8; 8] = b"NRLYSNAP";
 /// The payload format this build writes and reads.
-pub const SNAPSHOT_FORMAT: u32 = 2;
+pub const SNAPSHOT_FORMAT: u32 = 3;
 /// Header: magic, format, checksum, payload length.
 const HEADER: usize = 8 + 4 + 4 + 8;
 
+/// An encoded section: a postcard byte string, borrowed from the snapshot when decoding.
+struct Blob<'a>(&'a [u8]);
+
+impl Serialize for Blob<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(self.0)
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Blob<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        <&'a [u8]>::deserialize(d).map(Blob)
+    }
+}
+
 #[derive(Serialize, Deserialize)]
-struct Payload {
-    namespace: String,
-    admin: Option<String>,
-    state: CanonicalState,
+struct Payload<'a> {
+    namespace: &'a str,
+    admin: Option<&'a str>,
+    /// Interned accounts: the edge sections are checked against it before the head is decoded.
+    accounts: u64,
+    /// Interned endorsement suffixes, likewise.
+    suffixes: u64,
+    head: Blob<'a>,
+    follows: Blob<'a>,
+    endorsements: Blob<'a>,
+}
+
+/// The snapshot file's bytes for `state` (header and payload).
+pub(crate) fn encode_state(
+    namespace: &str,
+    admin: Option<&str>,
+    state: &CanonicalState,
+) -> Result<Vec<u8>, IndexerError> {
+    let (head, follows, endorsements) =
+        encode_sections(state).map_err(|e| invalid(format!("encode: {e}")))?;
+    let payload = Payload {
+        namespace,
+        admin,
+        accounts: state.head.accounts.len() as u64,
+        suffixes: state.head.suffixes.len() as u64,
+        head: Blob(&head),
+        follows: Blob(&follows),
+        endorsements: Blob(&endorsements),
+    };
+    let body = postcard::to_stdvec(&payload).map_err(|e| invalid(format!("encode: {e}")))?;
+    let mut out = Vec::with_capacity(HEADER + body.len());
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&SNAPSHOT_FORMAT.to_le_bytes());
+    out.extend_from_slice(&crc32fast::hash(&body).to_le_bytes());
+    out.extend_from_slice(&(body.len() as u64).to_le_bytes());
+    out.extend_from_slice(&body);
+    Ok(out)
 }
 
 /// What a written or loaded snapshot holds.
@@ -79,19 +131,9 @@ fn encode(indexer: &Indexer) -> Result<Option<(Vec<u8>, u64, usize)>, IndexerErr
         }
         graph.export()
     };
-    let (height, entries) = (state.height, state.entries());
-    let payload = Payload {
-        namespace: indexer.config().namespace.clone(),
-        admin: indexer.config().admin.clone(),
-        state,
-    };
-    let body = postcard::to_stdvec(&payload).map_err(|e| invalid(format!("encode: {e}")))?;
-    let mut out = Vec::with_capacity(HEADER + body.len());
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&SNAPSHOT_FORMAT.to_le_bytes());
-    out.extend_from_slice(&crc32fast::hash(&body).to_le_bytes());
-    out.extend_from_slice(&(body.len() as u64).to_le_bytes());
-    out.extend_from_slice(&body);
+    let (height, entries) = (state.head.height, state.entries());
+    let config = indexer.config();
+    let out = encode_state(&config.namespace, config.admin.as_deref(), &state)?;
     Ok(Some((out, height, entries)))
 }
 
@@ -131,7 +173,10 @@ pub fn write_snapshot(
 }
 
 /// Decodes a snapshot for `config` from its bytes.
-fn decode(bytes: &[u8], config: &IndexerConfig) -> Result<(Graph, SnapshotInfo), IndexerError> {
+pub(crate) fn decode(
+    bytes: &[u8],
+    config: &IndexerConfig,
+) -> Result<(Graph, SnapshotInfo), IndexerError> {
     if bytes.len() < HEADER || &bytes[..8] != MAGIC {
         return Err(invalid("not a snapshot (too short or wrong magic)"));
     }
@@ -162,19 +207,31 @@ fn decode(bytes: &[u8], config: &IndexerConfig) -> Result<(Graph, SnapshotInfo),
     }
     let payload: Payload =
         postcard::from_bytes(body).map_err(|e| invalid(format!("decode: {e}")))?;
-    if payload.namespace != config.namespace || payload.admin != config.admin {
+    if payload.namespace != config.namespace || payload.admin != config.admin.as_deref() {
         return Err(invalid(format!(
             "snapshot of namespace {} (admin {:?}), the index is {} (admin {:?})",
             payload.namespace, payload.admin, config.namespace, config.admin
         )));
     }
+    let count = |n: u64| {
+        usize::try_from(n)
+            .ok()
+            .filter(|n| u32::try_from(*n).is_ok())
+            .ok_or_else(|| invalid("inconsistent state: too many names"))
+    };
+    let sections = Sections {
+        accounts: count(payload.accounts)?,
+        suffixes: count(payload.suffixes)?,
+        head: payload.head.0,
+        follows: payload.follows.0,
+        endorsements: payload.endorsements.0,
+    };
+    let (graph, entries) = Graph::import(config.admin.clone(), sections).map_err(invalid)?;
     let info = SnapshotInfo {
-        height: payload.state.height,
-        entries: payload.state.entries(),
+        height: graph.height(),
+        entries,
         bytes: bytes.len() as u64,
     };
-    let graph = Graph::import(config.admin.clone(), payload.state)
-        .ok_or_else(|| invalid("inconsistent state (an index out of range or a bad value)"))?;
     Ok((graph, info))
 }
 

@@ -765,3 +765,83 @@ fn discover_pages_equal_the_reference_ranking_cut_to_the_limit() {
     }
     assert!(g.discover("a000.near", 0, None).is_empty());
 }
+
+/// An account whose degree passes the flat sets' promotion size (the model tests' accounts stay
+/// small): pages walk newest first across the B-tree form, removals and counts stay exact, and a
+/// snapshot loads it back answering the same.
+#[test]
+fn a_large_degree_account_pages_counts_and_snapshots_exactly() {
+    let ix = indexer();
+    let n = u64::try_from(crate::flat::LARGE).unwrap() * 3;
+    let fan = |i: u64| format!("fan{i:03}.near");
+    let mut writes = vec![w("hub.near", "profile", profile("Hub", &[]), 1)];
+    for i in 0..n {
+        let h = 10 + i;
+        writes.push(w(&fan(i), "graph/follow/hub.near", Some(json!({})), h));
+        writes.push(w(
+            "hub.near",
+            &format!("graph/follow/{}", fan(i)),
+            Some(json!({})),
+            h,
+        ));
+        writes.push(w(
+            &fan(i),
+            "endorsing/hub.near/tags/rust",
+            Some(json!({})),
+            h,
+        ));
+    }
+    // Every third fan unfollows and withdraws its endorsement; hub unfollows them too.
+    for i in (0..n).step_by(3) {
+        let h = 1000 + i;
+        writes.push(w(&fan(i), "graph/follow/hub.near", None, h));
+        writes.push(w("hub.near", &format!("graph/follow/{}", fan(i)), None, h));
+        writes.push(w(&fan(i), "endorsing/hub.near/tags/rust", None, h));
+    }
+    ix.apply_writes(&writes);
+    let kept: Vec<String> = (0..n).rev().filter(|i| i % 3 != 0).map(fan).collect();
+
+    let walk = |g: &crate::Graph| {
+        let mut out = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let page = g.followers("hub.near", cursor.as_deref(), 25);
+            out.extend(ids(&page.followers, |f| &f.agent.account_id));
+            match page.cursor {
+                Some(c) => cursor = Some(c),
+                None => break out,
+            }
+        }
+    };
+    let g = ix.read();
+    assert_eq!(walk(&g), kept);
+    let hub = g.agent("hub.near").unwrap();
+    assert_eq!(hub.follower_count, kept.len() as u64);
+    assert_eq!(hub.following_count, kept.len() as u64);
+    assert_eq!(hub.endorsements["tags/rust"], kept.len() as u64);
+    assert_eq!(
+        g.endorsers("hub.near").endorsers["tags/rust"].len(),
+        kept.len()
+    );
+    assert_eq!(g.network("hub.near").mutual_count, kept.len() as u64);
+    assert!(!g.is_following("hub.near", &fan(0)));
+    assert!(g.is_following("hub.near", &fan(1)));
+    let following = g.following("hub.near", None, 1000);
+    assert_eq!(ids(&following.following, |f| &f.agent.account_id), kept);
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("index.snapshot");
+    crate::write_snapshot(&ix, &path).unwrap().unwrap();
+    let (loaded, _) = crate::load_snapshot(ix.config().clone(), &path).unwrap();
+    let l = loaded.read();
+    assert_eq!(walk(&l), kept);
+    assert_eq!(json!(l.agent("hub.near")), json!(g.agent("hub.near")));
+    assert_eq!(
+        json!(l.endorsers("hub.near")),
+        json!(g.endorsers("hub.near"))
+    );
+    assert_eq!(
+        json!(l.edges("hub.near", Direction::Both, 1000)),
+        json!(g.edges("hub.near", Direction::Both, 1000))
+    );
+}
