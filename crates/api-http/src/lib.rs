@@ -33,21 +33,24 @@
 
 #![recursion_limit = "512"] // the OpenAPI schema table is one large `json!`
 
+pub mod app;
 pub mod auth;
-pub mod error;
 pub mod extract;
+pub mod gate;
 pub mod generate;
-mod graph;
+mod handlers;
 pub mod hygiene;
 pub mod index_height;
-mod mutate;
 pub mod openapi;
 pub mod platforms;
 pub mod probes;
 pub mod rate_limit;
-mod routes;
+pub mod respond;
 pub mod serve;
 pub mod state;
+
+/// The response plumbing under its former name (see [`respond`]).
+pub use respond as error;
 
 use std::future::Future;
 
@@ -55,19 +58,20 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 
+pub use app::{App, AppError, MAX_CONTENT_HASH_BYTES, MAX_SUFFIXES, MAX_TARGETS};
 pub use auth::{Caller, CallerKind, Mutator, OptionalCaller, WalletKeyCache};
 pub use error::{ApiError, ApiResult, Envelope, ok};
 pub use extract::{JsonObject, ListQuery, MAX_BODY_BYTES, Sort};
 pub use generate::{GenerateBudget, InMemoryBudget, LlmClient, OpenAiCompatible, ProfileLookup};
-pub use graph::{LIST_MAX_AGE, PROFILE_MAX_AGE};
+pub use handlers::client_ip;
+pub use handlers::meta::SKILL_MD;
+pub use handlers::reads::{LIST_MAX_AGE, PROFILE_MAX_AGE};
 pub use hygiene::{REQUEST_ID_HEADER, RequestId};
-pub use mutate::{MAX_CONTENT_HASH_BYTES, MAX_SUFFIXES, MAX_TARGETS};
 pub use platforms::{
     FilePlatformStore, MarketClient, MemoryPlatformStore, NearFmClient, PlatformClient,
     PlatformStore,
 };
 pub use rate_limit::{Action, Decision, InMemoryRateLimiter, Limit, RateLimiter, RateLimiterError};
-pub use routes::{SKILL_MD, client_ip};
 pub use serve::{ServeConfig, run_with};
 pub use state::{
     ApiConfig, AppState, DEFAULT_NAMESPACE, HealthProbe, IndexHealth, IndexProfiles, IndexStatus,
@@ -76,10 +80,13 @@ pub use state::{
 /// The API's routes under `/api/v1` (exactly [`openapi::operations`]), plus `/skill.md`, with
 /// the request-hygiene layers.
 pub fn router(state: AppState) -> Router {
-    let api = openapi::api_routes();
+    let api = openapi::api_routes().route_layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        gate::layer,
+    ));
     Router::new()
         .nest("/api/v1", api)
-        .route("/skill.md", get(routes::skill_md))
+        .route("/skill.md", get(handlers::meta::skill_md))
         .merge(probes::routes())
         .fallback(hygiene::not_found)
         .method_not_allowed_fallback(hygiene::method_not_allowed)

@@ -10,9 +10,9 @@ use axum::http::Method;
 use axum::routing::{MethodRouter, delete, get, patch, post};
 use serde_json::{Map, Value, json};
 
+use crate::handlers::{claims, generate, meta, platforms, reads, writes};
 use crate::rate_limit::Action;
 use crate::state::AppState;
-use crate::{graph, mutate, routes};
 
 /// Who may call an operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,7 +109,7 @@ pub fn operations() -> Vec<Operation> {
             LIST,
             None,
             "AgentPage",
-            || get(graph::list_agents),
+            || get(reads::list_agents),
         ),
         op(
             Method::GET,
@@ -122,7 +122,7 @@ pub fn operations() -> Vec<Operation> {
             &[],
             None,
             "Me",
-            || get(graph::me),
+            || get(reads::me),
         ),
         op(
             Method::DELETE,
@@ -135,7 +135,7 @@ pub fn operations() -> Vec<Operation> {
             &[],
             None,
             "Delisted",
-            || delete(mutate::delist),
+            || delete(writes::delist),
         ),
         op(
             Method::PATCH,
@@ -148,7 +148,7 @@ pub fn operations() -> Vec<Operation> {
             &[],
             Some("ProfilePatch"),
             "ProfileView",
-            || patch(mutate::update_profile),
+            || patch(writes::update_profile),
         ),
         op(
             Method::POST,
@@ -161,7 +161,7 @@ pub fn operations() -> Vec<Operation> {
             &[],
             Some("GenerateProfileRequest"),
             "GeneratedField",
-            || post(routes::generate_profile),
+            || post(generate::generate_profile),
         ),
         op(
             Method::GET,
@@ -174,7 +174,7 @@ pub fn operations() -> Vec<Operation> {
             &["limit"],
             None,
             "Discover",
-            || get(graph::discover),
+            || get(reads::discover),
         ),
         op(
             Method::GET,
@@ -187,7 +187,7 @@ pub fn operations() -> Vec<Operation> {
             &[],
             None,
             "AgentView",
-            || get(graph::get_agent),
+            || get(reads::get_agent),
         ),
         op(
             Method::POST,
@@ -200,7 +200,7 @@ pub fn operations() -> Vec<Operation> {
             &[],
             Some("FollowRequest"),
             "FollowResults",
-            || post(mutate::follow),
+            || post(writes::follow),
         ),
         op(
             Method::DELETE,
@@ -213,7 +213,7 @@ pub fn operations() -> Vec<Operation> {
             &[],
             Some("UnfollowRequest"),
             "FollowResults",
-            || delete(mutate::unfollow),
+            || delete(writes::unfollow),
         ),
         op(
             Method::POST,
@@ -226,7 +226,7 @@ pub fn operations() -> Vec<Operation> {
             &[],
             None,
             "GeneratedValue",
-            || post(routes::generate_follow),
+            || post(generate::generate_follow),
         ),
         op(
             Method::GET,
@@ -239,7 +239,7 @@ pub fn operations() -> Vec<Operation> {
             PAGE,
             None,
             "FollowersPage",
-            || get(graph::followers),
+            || get(reads::followers),
         ),
         op(
             Method::GET,
@@ -252,7 +252,7 @@ pub fn operations() -> Vec<Operation> {
             PAGE,
             None,
             "FollowingPage",
-            || get(graph::following),
+            || get(reads::following),
         ),
         op(
             Method::GET,
@@ -265,7 +265,7 @@ pub fn operations() -> Vec<Operation> {
             &["direction", "limit"],
             None,
             "Edges",
-            || get(graph::edges),
+            || get(reads::edges),
         ),
         op(
             Method::GET,
@@ -278,7 +278,7 @@ pub fn operations() -> Vec<Operation> {
             &[],
             None,
             "Network",
-            || get(graph::network),
+            || get(reads::network),
         ),
         op(
             Method::GET,
@@ -291,7 +291,7 @@ pub fn operations() -> Vec<Operation> {
             &["cursor"],
             None,
             "Activity",
-            || get(graph::activity),
+            || get(reads::activity),
         ),
         op(
             Method::POST,
@@ -304,7 +304,7 @@ pub fn operations() -> Vec<Operation> {
             &[],
             None,
             "Heartbeat",
-            || post(mutate::heartbeat),
+            || post(writes::heartbeat),
         ),
         op(
             Method::POST,
@@ -317,7 +317,7 @@ pub fn operations() -> Vec<Operation> {
             &[],
             Some("EndorseRequest"),
             "EndorseResults",
-            || post(mutate::endorse),
+            || post(writes::endorse),
         ),
         op(
             Method::DELETE,
@@ -330,7 +330,7 @@ pub fn operations() -> Vec<Operation> {
             &[],
             Some("UnendorseRequest"),
             "EndorseResults",
-            || delete(mutate::unendorse),
+            || delete(writes::unendorse),
         ),
         op(
             Method::POST,
@@ -343,7 +343,7 @@ pub fn operations() -> Vec<Operation> {
             &[],
             Some("GenerateEndorseRequest"),
             "GeneratedValue",
-            || post(routes::generate_endorse),
+            || post(generate::generate_endorse),
         ),
         op(
             Method::GET,
@@ -356,7 +356,7 @@ pub fn operations() -> Vec<Operation> {
             &[],
             None,
             "Endorsers",
-            || get(graph::endorsers),
+            || get(reads::endorsers),
         ),
         op(
             Method::GET,
@@ -369,7 +369,7 @@ pub fn operations() -> Vec<Operation> {
             &[],
             None,
             "Endorsing",
-            || get(graph::endorsing),
+            || get(reads::endorsing),
         ),
         op(
             Method::POST,
@@ -382,7 +382,7 @@ pub fn operations() -> Vec<Operation> {
             &[],
             Some("PlatformsRequest"),
             "PlatformRegistration",
-            || post(routes::register_platforms),
+            || post(platforms::register_platforms),
         ),
         op(
             Method::GET,
@@ -395,7 +395,7 @@ pub fn operations() -> Vec<Operation> {
             &[],
             None,
             "PlatformList",
-            || get(routes::list_platforms),
+            || get(platforms::list_platforms),
         ),
         op(
             Method::GET,
@@ -408,7 +408,7 @@ pub fn operations() -> Vec<Operation> {
             &[],
             None,
             "TagList",
-            || get(graph::tags),
+            || get(reads::tags),
         ),
         op(
             Method::GET,
@@ -421,7 +421,7 @@ pub fn operations() -> Vec<Operation> {
             &[],
             None,
             "CapabilityList",
-            || get(graph::capabilities),
+            || get(reads::capabilities),
         ),
         Operation {
             bare: true,
@@ -436,7 +436,7 @@ pub fn operations() -> Vec<Operation> {
                 &[],
                 Some("VerifyClaimRequest"),
                 "VerifyClaimResponse",
-                || post(routes::verify_claim),
+                || post(claims::verify_claim),
             )
         },
         op(
@@ -450,7 +450,7 @@ pub fn operations() -> Vec<Operation> {
             &[],
             None,
             "HiddenList",
-            || get(graph::list_hidden),
+            || get(reads::list_hidden),
         ),
         op(
             Method::POST,
@@ -463,7 +463,7 @@ pub fn operations() -> Vec<Operation> {
             &[],
             None,
             "HiddenChange",
-            || post(mutate::hide),
+            || post(writes::hide),
         ),
         op(
             Method::DELETE,
@@ -476,7 +476,7 @@ pub fn operations() -> Vec<Operation> {
             &[],
             None,
             "HiddenChange",
-            || delete(mutate::unhide),
+            || delete(writes::unhide),
         ),
         op(
             Method::GET,
@@ -489,7 +489,7 @@ pub fn operations() -> Vec<Operation> {
             &[],
             None,
             "Health",
-            || get(routes::health),
+            || get(meta::health),
         ),
         Operation {
             bare: true,
@@ -504,7 +504,7 @@ pub fn operations() -> Vec<Operation> {
                 &[],
                 None,
                 "SkillMarkdown",
-                || get(routes::skill_md),
+                || get(meta::skill_md),
             )
         },
         op(

@@ -6,19 +6,19 @@
 //! `await` (the guard is not `Send`, so the compiler holds us to that).
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use indexer::{Agent, Direction, ListQuery as GraphQuery, Sort as GraphSort};
-use nearly_core::{AccountId, Profile, Xorshift32, profile_actions, profile_completeness};
+use nearly_core::{AccountId, Xorshift32};
 use outlayer_client::{VrfSeedRequest, verify_vrf_proof};
 use serde_json::{Value, json};
 
-use crate::auth::{Caller, OptionalCaller};
-use crate::error::{ApiError, ApiResult, ok};
+use super::path_account;
+use crate::app::MeView;
+use crate::auth::OptionalCaller;
+use crate::error::{ApiError, ApiResult, cached, ok};
 use crate::extract::{ListQuery, Sort};
+use crate::gate::Authed;
 use crate::hygiene::RequestId;
-use crate::rate_limit::{Action, enforce};
-use crate::routes::{ip_of, with_rate_headers};
 use crate::state::AppState;
 
 /// `Cache-Control` of public profile reads (the skill: profiles 60 s).
@@ -34,35 +34,6 @@ const DISCOVER_MAX: usize = 50;
 
 /// How long discover waits for custody's VRF before answering with `vrf: null`.
 const VRF_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
-
-/// Adds `Cache-Control: public, max-age=N` (an anonymous read) or `private, no-store` (a read
-/// personalised for a caller, which must never be shared).
-pub(crate) fn cached(response: impl IntoResponse, max_age: Option<u32>) -> Response {
-    let mut response = response.into_response();
-    let value = match max_age {
-        Some(secs) => HeaderValue::from_str(&format!("public, max-age={secs}"))
-            .unwrap_or(HeaderValue::from_static("no-store")),
-        None => HeaderValue::from_static("private, no-store"),
-    };
-    response.headers_mut().insert(header::CACHE_CONTROL, value);
-    response
-}
-
-/// A path account id, validated (`VALIDATION_ERROR` naming the rule otherwise).
-pub(crate) fn path_account(raw: &str) -> ApiResult<AccountId> {
-    AccountId::parse(raw).map_err(|e| ApiError::validation(e.to_string()))
-}
-
-/// An authenticated caller or 401 `AUTH_REQUIRED` with the hint.
-pub(crate) fn require(caller: OptionalCaller) -> ApiResult<Caller> {
-    caller.0.ok_or_else(|| {
-        ApiError::new(
-            nearly_core::ErrorCode::AuthRequired,
-            "Authentication required",
-        )
-        .with_hint(crate::auth::HINT_AUTH_REQUIRED)
-    })
-}
 
 /// An agent record with the server-verified `platforms` list added, serialized straight from
 /// the record (no intermediate JSON tree).
@@ -89,17 +60,6 @@ struct AgentView<'a> {
     is_following: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     my_endorsements: Option<Vec<String>>,
-}
-
-/// The agent's server-verified platform ids (empty, logged, when the store fails).
-pub(crate) async fn platforms_of(state: &AppState, account: &AccountId) -> Vec<String> {
-    match state.platform_store.platforms(account).await {
-        Ok(ids) => ids,
-        Err(e) => {
-            tracing::warn!(error = %e, "platform store unavailable; answering without platforms");
-            Vec::new()
-        }
-    }
 }
 
 /// `GET /agents`: listed agents by `active` or `newest`, filtered by tag or capability,
@@ -142,7 +102,7 @@ pub(crate) async fn get_agent(
     } else {
         Some(PROFILE_MAX_AGE)
     };
-    let platforms = platforms_of(&state, &account).await;
+    let platforms = state.app().platforms_of(&account).await;
     let view = AgentView {
         agent: agent_with_platforms(&agent, platforms),
         is_following: relation.as_ref().map(|r| r.is_following),
@@ -250,60 +210,34 @@ pub(crate) fn features(state: &AppState) -> Value {
     json!({ "generate": state.llm.is_some() })
 }
 
-/// The profile the completeness score and actions are computed on (defaults when none).
-pub(crate) fn completeness_of(profile: Option<&Profile>) -> (u8, Value) {
-    let fallback = Profile::default();
-    let profile = profile.unwrap_or(&fallback);
-    (
-        profile_completeness(profile),
-        json!(profile_actions(profile)),
-    )
+/// `{agent, profile_completeness, actions}` of a [`MeView`] (with `features` when given).
+pub(crate) fn me_json(view: &MeView, features: Option<Value>) -> Value {
+    let mut data = json!({
+        "agent": agent_with_platforms(&view.agent, view.platforms.clone()),
+        "profile_completeness": view.profile_completeness,
+        "actions": view.actions,
+    });
+    if let (Some(features), Some(obj)) = (features, data.as_object_mut()) {
+        obj.insert("features".into(), features);
+    }
+    data
 }
 
 /// `GET /agents/me`: the caller's record with `profile_completeness`, `actions` and
 /// `features`; 404 when the caller has no profile yet.
 pub(crate) async fn me(
     State(state): State<AppState>,
-    caller: OptionalCaller,
+    Authed(caller): Authed,
 ) -> ApiResult<Response> {
-    let account = require(caller)?.account_id;
-    if !state.index.read().has_profile(account.as_str()) {
-        return Err(ApiError::not_found(format!(
-            "Agent {account} has no profile yet: POST /agents/me/heartbeat creates one"
-        )));
-    }
-    let mut data = me_view(&state, &account).await;
-    if let Some(obj) = data.as_object_mut() {
-        obj.insert("features".into(), features(&state));
-    }
-    Ok(cached(ok(data), None))
-}
-
-/// `{agent, profile_completeness, actions}` as the index holds them now (defaults when the
-/// account has no profile).
-pub(crate) async fn me_view(state: &AppState, account: &AccountId) -> Value {
-    let (agent, completeness, actions) = {
-        let graph = state.index.read();
-        let (completeness, actions) = completeness_of(graph.profile(account.as_str()));
-        (
-            graph.agent_or_default(account.as_str()),
-            completeness,
-            actions,
-        )
-    };
-    json!({
-        "agent": agent_with_platforms(&agent, platforms_of(state, account).await),
-        "profile_completeness": completeness,
-        "actions": actions,
-    })
+    let view = state.app().me(&caller.account_id).await?;
+    Ok(cached(ok(me_json(&view, Some(features(&state)))), None))
 }
 
 /// `GET /agents/me/network`: follower, following and mutual counts with the profile times.
 pub(crate) async fn network(
     State(state): State<AppState>,
-    caller: OptionalCaller,
+    Authed(caller): Authed,
 ) -> ApiResult<Response> {
-    let caller = require(caller)?;
     let network = state.index.read().network(caller.account_id.as_str());
     Ok(cached(ok(network), None))
 }
@@ -311,10 +245,9 @@ pub(crate) async fn network(
 /// `GET /agents/me/activity?cursor=H`: follows in and out strictly after block height `H`.
 pub(crate) async fn activity(
     State(state): State<AppState>,
-    caller: OptionalCaller,
+    Authed(caller): Authed,
     q: ListQuery,
 ) -> ApiResult<Response> {
-    let caller = require(caller)?;
     let after = match q.cursor.as_deref() {
         None => None,
         Some(c) => Some(c.parse::<u64>().map_err(|_| {
@@ -335,11 +268,10 @@ pub(crate) async fn activity(
 /// the deterministic order and `vrf: null`.
 pub(crate) async fn discover(
     State(state): State<AppState>,
-    caller: OptionalCaller,
+    Authed(caller): Authed,
     request_id: Option<axum::Extension<RequestId>>,
     q: ListQuery,
 ) -> ApiResult<Response> {
-    let caller = require(caller)?;
     let limit = q.limit(DISCOVER_DEFAULT, DISCOVER_MAX);
     let proof = match (&caller.custody_auth, request_id) {
         (Some(auth), Some(axum::Extension(RequestId(id)))) => {
@@ -381,17 +313,8 @@ pub(crate) async fn discover(
     Ok(cached(ok(json!({ "agents": agents, "vrf": proof })), None))
 }
 
-/// `GET /admin/hidden`: the hidden accounts (public, 120 per 60 s per IP).
-pub(crate) async fn list_hidden(
-    State(state): State<AppState>,
-    req: axum::extract::Request,
-) -> ApiResult<Response> {
-    let (parts, _) = req.into_parts();
-    let ip = ip_of(&parts, &state);
-    let decision = enforce(state.rate_limiter.as_ref(), Action::ListHidden, &ip).await?;
+/// `GET /admin/hidden`: the hidden accounts (public; the gate limits it per IP).
+pub(crate) async fn list_hidden(State(state): State<AppState>) -> Response {
     let hidden = state.index.read().hidden();
-    Ok(with_rate_headers(
-        &decision,
-        cached(ok(json!({ "hidden": hidden })), Some(LIST_MAX_AGE)),
-    ))
+    cached(ok(json!({ "hidden": hidden })), Some(LIST_MAX_AGE))
 }

@@ -1,0 +1,35 @@
+//! `GET /health` and `GET /skill.md`.
+
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use crate::error::{Envelope, ok};
+use crate::state::AppState;
+
+/// The skill file this server serves at `/skill.md`: our own contract text.
+pub const SKILL_MD: &str = include_str!("../../assets/skill.md");
+
+/// `GET /health`.
+pub(crate) async fn health(State(state): State<AppState>) -> Envelope<Value> {
+    let index = state.health.index_status().await;
+    let mut data = json!({
+        "status": "ok",
+        "version": state.config.version,
+        "index": index,
+    });
+    if let (Some(count), Some(obj)) = (index.agent_count, data.as_object_mut()) {
+        obj.insert("agent_count".into(), json!(count));
+    }
+    ok(data)
+}
+
+/// `GET /skill.md`.
+pub(crate) async fn skill_md() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/markdown; charset=utf-8")],
+        SKILL_MD,
+    )
+        .into_response()
+}
