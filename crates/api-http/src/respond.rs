@@ -10,7 +10,7 @@ use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use nearly_core::ErrorCode;
 use serde::Serialize;
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
 use crate::app::AppError;
 pub use crate::app::{FUND_AMOUNT, FUND_TOKEN};
@@ -162,12 +162,15 @@ impl ApiError {
             ErrorCode::InsufficientBalance,
             format!("Fund your wallet with ≥{FUND_AMOUNT} NEAR, then retry."),
         )
-        .with_meta(json!({
-            "wallet_address": account_id,
-            "fund_amount": FUND_AMOUNT,
-            "fund_token": FUND_TOKEN,
-            "fund_url": fund_url,
-        }))
+        .with_meta(
+            serde_json::to_value(nearly_api_types::FundingMeta {
+                wallet_address: account_id.to_owned(),
+                fund_amount: FUND_AMOUNT.to_owned(),
+                fund_token: FUND_TOKEN.to_owned(),
+                fund_url,
+            })
+            .unwrap_or(Value::Null),
+        )
     }
 
     /// The answer to a failed custody write or signature: 402 with funding details for an
@@ -215,27 +218,24 @@ impl ApiError {
             .unwrap_or_else(|| status_of(self.code))
     }
 
-    /// The JSON body.
+    /// The JSON body: the wire type [`nearly_api_types::ErrorBody`].
     pub fn body(&self) -> Value {
-        let mut body = Map::new();
-        body.insert("success".into(), Value::Bool(false));
-        let message = if self.code == nearly_core::ErrorCode::InternalError {
+        serde_json::to_value(self.error_body()).unwrap_or(Value::Null)
+    }
+
+    /// The error body as its wire type (`INTERNAL_ERROR` always says [`INTERNAL_MESSAGE`]).
+    pub fn error_body(&self) -> nearly_api_types::ErrorBody {
+        let message = if self.code == ErrorCode::InternalError {
             INTERNAL_MESSAGE.to_owned()
         } else {
             self.message.clone()
         };
-        body.insert("error".into(), Value::String(message));
-        body.insert("code".into(), Value::String(self.code.as_str().into()));
-        if let Some(hint) = &self.hint {
-            body.insert("hint".into(), Value::String(hint.clone()));
+        nearly_api_types::ErrorBody {
+            hint: self.hint.clone(),
+            retry_after: self.retry_after,
+            meta: self.meta.clone(),
+            ..nearly_api_types::ErrorBody::new(self.code, message)
         }
-        if let Some(seconds) = self.retry_after {
-            body.insert("retry_after".into(), Value::from(seconds));
-        }
-        if let Some(meta) = &self.meta {
-            body.insert("meta".into(), meta.clone());
-        }
-        Value::Object(body)
     }
 }
 
@@ -250,7 +250,7 @@ impl std::error::Error for ApiError {}
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
-        let mut response = (status, Json(self.body())).into_response();
+        let mut response = (status, Json(self.error_body())).into_response();
         let headers = response.headers_mut();
         if let Some(seconds) = self.retry_after {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
@@ -324,6 +324,15 @@ pub struct Envelope<T> {
     pub warnings: Vec<String>,
 }
 
+impl<T> Envelope<T> {
+    /// The same answer with `warnings`.
+    #[must_use]
+    pub fn with_warnings(mut self, warnings: Vec<String>) -> Self {
+        self.warnings = warnings;
+        self
+    }
+}
+
 /// Wraps `data` in the success envelope.
 pub fn ok<T: Serialize>(data: T) -> Envelope<T> {
     Envelope {
@@ -332,22 +341,21 @@ pub fn ok<T: Serialize>(data: T) -> Envelope<T> {
     }
 }
 
-#[derive(Serialize)]
-struct EnvelopeBody<'a, T> {
-    success: bool,
-    data: &'a T,
-    #[serde(skip_serializing_if = "<[String]>::is_empty")]
-    warnings: &'a [String],
-}
-
+/// The body is the wire type [`nearly_api_types::Envelope`]; a value that cannot be serialized
+/// is an `INTERNAL_ERROR` (logged), never a partial body.
 impl<T: Serialize> IntoResponse for Envelope<T> {
     fn into_response(self) -> Response {
-        match serde_json::to_value(EnvelopeBody {
-            success: true,
-            data: &self.data,
-            warnings: &self.warnings,
-        }) {
-            Ok(body) => (StatusCode::OK, Json(body)).into_response(),
+        let body = nearly_api_types::Envelope::ok(&self.data).with_warnings(self.warnings);
+        match serde_json::to_vec(&body) {
+            Ok(bytes) => (
+                StatusCode::OK,
+                [(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                )],
+                bytes,
+            )
+                .into_response(),
             Err(e) => ApiError::internal(format!("serializing a response: {e}")).into_response(),
         }
     }

@@ -3,9 +3,13 @@
 
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
+use nearly_api_types::{
+    GenerateEndorseRequest, GenerateField, GenerateProfileRequest, GeneratedField, GeneratedValue,
+};
 use nearly_core::{AccountId, ErrorCode};
-use serde_json::{Value, json};
+use serde_json::Value;
 
+use super::typed;
 use crate::error::{ApiError, ApiResult, ok};
 use crate::extract::JsonObject;
 use crate::gate::Authed;
@@ -64,7 +68,13 @@ pub(crate) async fn generate_profile(
     JsonObject(body): JsonObject,
 ) -> ApiResult<Response> {
     ensure_llm(&state)?;
-    let field = ProfileField::parse(body.get("field"))?;
+    let request: GenerateProfileRequest = typed(body)?;
+    let wire_field = request.field.unwrap_or_default();
+    let field = match wire_field {
+        GenerateField::Name => ProfileField::Name,
+        GenerateField::Description => ProfileField::Description,
+        GenerateField::Tags => ProfileField::Tags,
+    };
     let me = lookup(&state, &caller.account_id).await?;
     let shape = match field {
         ProfileField::Name => "a display name of at most 50 characters (a string)",
@@ -78,7 +88,11 @@ pub(crate) async fn generate_profile(
     let raw = generate_value(&state, &caller.account_id, &prompt).await?;
     let value = normalise_field(field, &raw)
         .map_err(|e| ApiError::upstream("Text generation returned an unusable answer; retry", e))?;
-    Ok(ok(json!({"field": field.as_str(), "value": value})).into_response())
+    Ok(ok(GeneratedField {
+        field: wire_field,
+        value,
+    })
+    .into_response())
 }
 
 async fn target_pair(
@@ -131,7 +145,10 @@ pub(crate) async fn generate_follow(
         profile_summary(&target_id, Some(&them)),
     );
     let raw = generate_value(&state, &caller.account_id, &prompt).await?;
-    Ok(ok(json!({"value": reason_from(&raw)?})).into_response())
+    Ok(ok(GeneratedValue {
+        value: reason_from(&raw)?,
+    })
+    .into_response())
 }
 
 /// `POST /agents/{account_id}/endorse/generate` `{key_suffix?}` -> `{value}`: an endorsement
@@ -143,11 +160,7 @@ pub(crate) async fn generate_endorse(
     JsonObject(body): JsonObject,
 ) -> ApiResult<Response> {
     ensure_llm(&state)?;
-    let suffix = match body.get("key_suffix") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(_) => return Err(ApiError::validation("key_suffix must be a string")),
-    };
+    let suffix = typed::<GenerateEndorseRequest>(body)?.key_suffix;
     let (me, them) =
         target_pair(&state, &caller.account_id, &target, ErrorCode::SelfEndorse).await?;
     let target_id = AccountId::parse(&target).map_err(|e| ApiError::validation(e.to_string()))?;
@@ -165,5 +178,8 @@ pub(crate) async fn generate_endorse(
         profile_summary(&target_id, Some(&them)),
     );
     let raw = generate_value(&state, &caller.account_id, &prompt).await?;
-    Ok(ok(json!({"value": reason_from(&raw)?})).into_response())
+    Ok(ok(GeneratedValue {
+        value: reason_from(&raw)?,
+    })
+    .into_response())
 }

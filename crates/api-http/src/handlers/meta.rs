@@ -3,8 +3,9 @@
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use nearly_api_types::Health;
 
+use super::wire;
 use crate::error::{Envelope, ok};
 use crate::state::AppState;
 
@@ -12,17 +13,9 @@ use crate::state::AppState;
 pub const SKILL_MD: &str = include_str!("../../assets/skill.md");
 
 /// `GET /health`.
-pub(crate) async fn health(State(state): State<AppState>) -> Envelope<Value> {
+pub(crate) async fn health(State(state): State<AppState>) -> Envelope<Health> {
     let index = state.health.index_status().await;
-    let mut data = json!({
-        "status": "ok",
-        "version": state.config.version,
-        "index": index,
-    });
-    if let (Some(count), Some(obj)) = (index.agent_count, data.as_object_mut()) {
-        obj.insert("agent_count".into(), json!(count));
-    }
-    ok(data)
+    ok(wire::health(&state.config.version, index))
 }
 
 /// `GET /skill.md`.

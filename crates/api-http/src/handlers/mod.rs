@@ -17,6 +17,7 @@ pub(crate) mod generate;
 pub(crate) mod meta;
 pub(crate) mod platforms;
 pub(crate) mod reads;
+mod wire;
 pub(crate) mod writes;
 
 use std::net::SocketAddr;
@@ -25,6 +26,8 @@ use axum::extract::ConnectInfo;
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use nearly_core::AccountId;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
 
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -56,6 +59,20 @@ pub(crate) fn ip_of(parts: &Parts, state: &AppState) -> String {
     client_ip(&parts.headers, peer, state.config.trust_forwarded_for)
 }
 
+/// A JSON object body as its typed request (a `nearly-api-types` struct): a field of the
+/// wrong type is a `VALIDATION_ERROR` naming the field (`targets[1]: invalid type ...`).
+pub(crate) fn typed<T: DeserializeOwned>(body: Map<String, Value>) -> ApiResult<T> {
+    serde_path_to_error::deserialize(Value::Object(body)).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if path == "." {
+            ApiError::validation(format!("Invalid request body: {inner}"))
+        } else {
+            ApiError::validation(format!("Invalid request body: {path}: {inner}"))
+        }
+    })
+}
+
 /// A path account id, validated (`VALIDATION_ERROR` naming the rule otherwise).
 pub(crate) fn path_account(raw: &str) -> ApiResult<AccountId> {
     AccountId::parse(raw).map_err(|e| ApiError::validation(e.to_string()))
@@ -64,6 +81,18 @@ pub(crate) fn path_account(raw: &str) -> ApiResult<AccountId> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn typed_bodies_name_the_bad_field() {
+        let body = |text: &str| serde_json::from_str::<Map<String, Value>>(text).unwrap();
+        let e =
+            typed::<nearly_api_types::FollowRequest>(body(r#"{"targets": ["a", 1]}"#)).unwrap_err();
+        assert_eq!(e.code, nearly_core::ErrorCode::ValidationError);
+        assert!(e.message.contains("targets[1]"), "{}", e.message);
+        let ok = typed::<nearly_api_types::FollowRequest>(body(r#"{"reason": "hi", "extra": 1}"#))
+            .unwrap();
+        assert_eq!(ok.reason.as_deref(), Some("hi"));
+    }
 
     #[test]
     fn client_ip_rules() {

@@ -1,58 +1,33 @@
 //! `GET /platforms` (the catalog) and `POST /agents/me/platforms` (registration).
 
 use axum::extract::State;
-use serde_json::{Map, Value, json};
+use nearly_api_types::{PlatformList, PlatformRegistration, PlatformsRequest};
 
-use crate::app::{PlatformOutcome, RegisterPlatforms};
-use crate::error::{ApiError, ApiResult, Envelope, ok};
+use super::{typed, wire};
+use crate::app::RegisterPlatforms;
+use crate::error::{ApiResult, Envelope, ok};
 use crate::extract::JsonObject;
 use crate::gate::Authed;
-use crate::platforms::PLATFORMS;
 use crate::state::AppState;
 
 /// `GET /platforms`: the catalog (the gate limits it to 120 per 60 s per IP).
-pub(crate) async fn list_platforms() -> Envelope<Value> {
-    ok(json!({ "platforms": PLATFORMS }))
+pub(crate) async fn list_platforms() -> Envelope<PlatformList> {
+    ok(wire::platform_list())
 }
 
 /// `POST /agents/me/platforms` `{platforms?: [id]}`: registers the caller on the requested (or,
 /// without the field, all) platforms; `[]` registers nowhere and answers the caller's current
-/// platforms.
+/// platforms; `null` is not a list (400).
 pub(crate) async fn register_platforms(
     State(state): State<AppState>,
     Authed(caller): Authed,
     JsonObject(body): JsonObject,
-) -> ApiResult<Envelope<Value>> {
-    let which = match body.get("platforms") {
-        None | Some(Value::Null) => RegisterPlatforms::All,
-        Some(Value::Array(items)) => RegisterPlatforms::Only(
-            items
-                .iter()
-                .map(|item| item.as_str().map(str::to_owned))
-                .collect::<Option<_>>()
-                .ok_or_else(not_ids)?,
-        ),
-        Some(_) => return Err(not_ids()),
-    };
-    let registered = state.app().register_platforms(&caller, which).await?;
-    let platforms: Map<String, Value> = registered
+) -> ApiResult<Envelope<PlatformRegistration>> {
+    let body: PlatformsRequest = typed(body)?;
+    let which = body
         .platforms
-        .into_iter()
-        .map(|(id, outcome)| {
-            let v = match outcome {
-                PlatformOutcome::Registered(credentials) => {
-                    json!({"success": true, "credentials": credentials})
-                }
-                PlatformOutcome::Failed(error) => json!({"success": false, "error": error}),
-            };
-            (id, v)
-        })
-        .collect();
-    let mut envelope = ok(json!({ "platforms": platforms, "registered": registered.registered }));
-    envelope.warnings = registered.warnings;
-    Ok(envelope)
-}
-
-fn not_ids() -> ApiError {
-    ApiError::validation("platforms must be an array of platform id strings")
+        .map_or(RegisterPlatforms::All, RegisterPlatforms::Only);
+    let registered = state.app().register_platforms(&caller, which).await?;
+    let warnings = registered.warnings.clone();
+    Ok(ok(wire::platform_registration(registered)).with_warnings(warnings))
 }

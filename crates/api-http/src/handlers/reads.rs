@@ -7,13 +7,12 @@
 
 use axum::extract::{Path, State};
 use axum::response::Response;
-use indexer::{Agent, Direction, ListQuery as GraphQuery, Sort as GraphSort};
+use indexer::{Direction, ListQuery as GraphQuery, Sort as GraphSort};
+use nearly_api_types::{AgentView, HiddenList};
 use nearly_core::{AccountId, Xorshift32};
 use outlayer_client::{VrfSeedRequest, verify_vrf_proof};
-use serde_json::{Value, json};
 
-use super::path_account;
-use crate::app::MeView;
+use super::{path_account, wire};
 use crate::auth::OptionalCaller;
 use crate::error::{ApiError, ApiResult, cached, ok};
 use crate::extract::{ListQuery, Sort};
@@ -34,33 +33,6 @@ const DISCOVER_MAX: usize = 50;
 
 /// How long discover waits for custody's VRF before answering with `vrf: null`.
 const VRF_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
-
-/// An agent record with the server-verified `platforms` list added, serialized straight from
-/// the record (no intermediate JSON tree).
-#[derive(Debug, serde::Serialize)]
-pub(crate) struct AgentWithPlatforms<'a> {
-    #[serde(flatten)]
-    agent: &'a Agent,
-    platforms: Vec<String>,
-}
-
-/// See [`AgentWithPlatforms`].
-pub(crate) fn agent_with_platforms(
-    agent: &Agent,
-    platforms: Vec<String>,
-) -> AgentWithPlatforms<'_> {
-    AgentWithPlatforms { agent, platforms }
-}
-
-/// `GET /agents/{account_id}`'s `data`.
-#[derive(Debug, serde::Serialize)]
-struct AgentView<'a> {
-    agent: AgentWithPlatforms<'a>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    is_following: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    my_endorsements: Option<Vec<String>>,
-}
 
 /// `GET /agents`: listed agents by `active` or `newest`, filtered by tag or capability,
 /// cursor-paged (default 25, max 100).
@@ -104,7 +76,7 @@ pub(crate) async fn get_agent(
     };
     let platforms = state.app().platforms_of(&account).await;
     let view = AgentView {
-        agent: agent_with_platforms(&agent, platforms),
+        agent: wire::agent(&agent, Some(platforms)),
         is_following: relation.as_ref().map(|r| r.is_following),
         my_endorsements: relation.map(|r| r.my_endorsements),
     };
@@ -193,34 +165,13 @@ pub(crate) async fn endorsing(
 /// `GET /tags`: tags with counts, most used first.
 pub(crate) async fn tags(State(state): State<AppState>) -> Response {
     let tags = state.index.read().tags();
-    cached(ok(json!({ "tags": tags })), Some(LIST_MAX_AGE))
+    cached(ok(wire::tag_list(tags)), Some(LIST_MAX_AGE))
 }
 
 /// `GET /capabilities`: capability pairs with counts, most used first.
 pub(crate) async fn capabilities(State(state): State<AppState>) -> Response {
     let capabilities = state.index.read().capabilities();
-    cached(
-        ok(json!({ "capabilities": capabilities })),
-        Some(LIST_MAX_AGE),
-    )
-}
-
-/// `features` of `/agents/me` and the heartbeat: what this deployment offers.
-pub(crate) fn features(state: &AppState) -> Value {
-    json!({ "generate": state.llm.is_some() })
-}
-
-/// `{agent, profile_completeness, actions}` of a [`MeView`] (with `features` when given).
-pub(crate) fn me_json(view: &MeView, features: Option<Value>) -> Value {
-    let mut data = json!({
-        "agent": agent_with_platforms(&view.agent, view.platforms.clone()),
-        "profile_completeness": view.profile_completeness,
-        "actions": view.actions,
-    });
-    if let (Some(features), Some(obj)) = (features, data.as_object_mut()) {
-        obj.insert("features".into(), features);
-    }
-    data
+    cached(ok(wire::capability_list(capabilities)), Some(LIST_MAX_AGE))
 }
 
 /// `GET /agents/me`: the caller's record with `profile_completeness`, `actions` and
@@ -230,7 +181,7 @@ pub(crate) async fn me(
     Authed(caller): Authed,
 ) -> ApiResult<Response> {
     let view = state.app().me(&caller.account_id).await?;
-    Ok(cached(ok(me_json(&view, Some(features(&state)))), None))
+    Ok(cached(ok(wire::me(&view, wire::features(&state))), None))
 }
 
 /// `GET /agents/me/network`: follower, following and mutual counts with the profile times.
@@ -310,11 +261,11 @@ pub(crate) async fn discover(
         .index
         .read()
         .discover(caller.account_id.as_str(), limit, rng);
-    Ok(cached(ok(json!({ "agents": agents, "vrf": proof })), None))
+    Ok(cached(ok(wire::discover(&agents, proof)), None))
 }
 
 /// `GET /admin/hidden`: the hidden accounts (public; the gate limits it per IP).
 pub(crate) async fn list_hidden(State(state): State<AppState>) -> Response {
     let hidden = state.index.read().hidden();
-    cached(ok(json!({ "hidden": hidden })), Some(LIST_MAX_AGE))
+    cached(ok(HiddenList { hidden }), Some(LIST_MAX_AGE))
 }

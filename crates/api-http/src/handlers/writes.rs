@@ -4,15 +4,13 @@
 
 use axum::extract::{Path, State};
 use axum::response::Response;
+use nearly_api_types as wire;
 use nearly_core::{ProfilePatch, Reason};
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
-use super::reads::{features, me_json};
-use crate::app::{
-    AppError, BatchOutcome, EndorseItem, EndorseResult, FollowOutcome, FollowRequest, FollowResult,
-    MAX_SUFFIXES, Target, TargetError, Targets,
-};
-use crate::app::{EndorseFields, Skipped};
+use super::{typed, wire as to_wire};
+use crate::app::{AppError, EndorseFields, EndorseItem, FollowRequest, MAX_SUFFIXES, Targets};
+use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, cached, ok, with_rate_headers};
 use crate::extract::JsonObject;
 use crate::gate::{Authed, BatchLimit};
@@ -25,10 +23,11 @@ pub(crate) async fn update_profile(
     Authed(caller): Authed,
     JsonObject(body): JsonObject,
 ) -> ApiResult<Response> {
+    // The domain's own parsing entry point: it names each field's rule.
     let patch = ProfilePatch::from_json(&Value::Object(body))
         .map_err(|e| ApiError::validation(e.to_string()))?;
     let view = state.app().update_profile(&caller, &patch).await?;
-    Ok(cached(ok(me_json(&view, None)), None))
+    Ok(cached(ok(to_wire::profile_view(&view)), None))
 }
 
 /// `POST /agents/me/heartbeat`: the record, the delta since the previous heartbeat (both
@@ -38,20 +37,7 @@ pub(crate) async fn heartbeat(
     Authed(caller): Authed,
 ) -> ApiResult<Response> {
     let outcome = state.app().heartbeat(&caller).await?;
-    let mut data = me_json(&outcome.me, Some(features(&state)));
-    let delta = &outcome.delta;
-    if let Some(obj) = data.as_object_mut() {
-        obj.insert(
-            "delta".into(),
-            json!({
-                "since": delta.since,
-                "since_height": delta.since_height,
-                "new_followers_count": delta.new_followers.len(),
-                "new_following_count": delta.new_following_count,
-                "new_followers": delta.new_followers,
-            }),
-        );
-    }
+    let data = to_wire::heartbeat(&outcome, to_wire::features(&state));
     Ok(cached(ok(data), None))
 }
 
@@ -62,14 +48,7 @@ pub(crate) async fn delist(
     Authed(caller): Authed,
 ) -> ApiResult<Response> {
     let delisted = state.app().delist(&caller).await?;
-    Ok(cached(
-        ok(json!({
-            "account_id": delisted.account_id,
-            "action": "delisted",
-            "removed_keys": delisted.removed_keys,
-        })),
-        None,
-    ))
+    Ok(cached(ok(to_wire::delisted(&delisted)), None))
 }
 
 /// `POST /agents/{account_id}/follow`.
@@ -80,11 +59,16 @@ pub(crate) async fn follow(
     Path(path): Path<String>,
     JsonObject(body): JsonObject,
 ) -> ApiResult<Response> {
-    let targets = account_targets(&body, path)?;
-    let reason = reason_field(&body).map_err(ApiError::from)?;
-    let request = FollowRequest { targets, reason };
+    let body: wire::FollowRequest = typed(body)?;
+    let request = FollowRequest {
+        targets: targets_or(body.targets, path)?,
+        reason: reason(body.reason)?,
+    };
     let outcome = state.app().follow(&caller, limit, request).await?;
-    Ok(follow_response(&outcome))
+    Ok(batch_response(
+        outcome.batch.rate.as_ref(),
+        to_wire::follow_results(&outcome),
+    ))
 }
 
 /// `DELETE /agents/{account_id}/follow`.
@@ -95,9 +79,13 @@ pub(crate) async fn unfollow(
     Path(path): Path<String>,
     JsonObject(body): JsonObject,
 ) -> ApiResult<Response> {
-    let targets = account_targets(&body, path)?;
+    let body: wire::UnfollowRequest = typed(body)?;
+    let targets = targets_or(body.targets, path)?;
     let outcome = state.app().unfollow(&caller, limit, targets).await?;
-    Ok(follow_response(&outcome))
+    Ok(batch_response(
+        outcome.batch.rate.as_ref(),
+        to_wire::follow_results(&outcome),
+    ))
 }
 
 /// `POST /agents/{account_id}/endorse`.
@@ -108,9 +96,28 @@ pub(crate) async fn endorse(
     Path(path): Path<String>,
     JsonObject(body): JsonObject,
 ) -> ApiResult<Response> {
-    let request = endorse_targets(&body, path)?;
+    let body: wire::EndorseRequest = typed(body)?;
+    let request = match body.targets {
+        Some(items) => Targets::many(items)?.try_map(|t| {
+            Ok::<_, ApiError>(EndorseItem {
+                fields: endorse_fields(Some(t.key_suffixes), t.reason, t.content_hash),
+                account_id: t.account_id,
+            })
+        })?,
+        None => Targets::One(EndorseItem {
+            account_id: path,
+            fields: Ok(endorse_fields(
+                body.key_suffixes,
+                body.reason,
+                body.content_hash,
+            )?),
+        }),
+    };
     let outcome = state.app().endorse(&caller, limit, request).await?;
-    Ok(endorse_response(&outcome))
+    Ok(batch_response(
+        outcome.rate.as_ref(),
+        to_wire::endorse_results(&outcome),
+    ))
 }
 
 /// `DELETE /agents/{account_id}/endorse`.
@@ -121,9 +128,24 @@ pub(crate) async fn unendorse(
     Path(path): Path<String>,
     JsonObject(body): JsonObject,
 ) -> ApiResult<Response> {
-    let request = endorse_targets(&body, path)?;
+    let body: wire::UnendorseRequest = typed(body)?;
+    let request = match body.targets {
+        Some(items) => Targets::many(items)?.try_map(|t| {
+            Ok::<_, ApiError>(EndorseItem {
+                fields: endorse_fields(Some(t.key_suffixes), None, None),
+                account_id: t.account_id,
+            })
+        })?,
+        None => Targets::One(EndorseItem {
+            account_id: path,
+            fields: Ok(endorse_fields(body.key_suffixes, None, None)?),
+        }),
+    };
     let outcome = state.app().unendorse(&caller, limit, request).await?;
-    Ok(endorse_response(&outcome))
+    Ok(batch_response(
+        outcome.rate.as_ref(),
+        to_wire::endorse_results(&outcome),
+    ))
 }
 
 /// `POST /admin/hidden/{account_id}`.
@@ -146,226 +168,63 @@ pub(crate) async fn unhide(
 
 async fn set_hidden(
     state: &AppState,
-    caller: &crate::auth::Caller,
+    caller: &Caller,
     raw: &str,
     hide: bool,
 ) -> ApiResult<Response> {
     let change = state.app().set_hidden(caller, raw, hide).await?;
-    let action = if change.hidden { "hidden" } else { "unhidden" };
-    Ok(cached(
-        ok(json!({ "account_id": change.account_id, "action": action })),
-        None,
-    ))
+    Ok(cached(ok(to_wire::hidden_change(&change)), None))
 }
 
 // --- Request bodies into the use cases' inputs. ---
 
-/// The body's `targets` (checked for size first), else the path's account.
-fn batch_items(body: &Map<String, Value>) -> Result<Option<Vec<Value>>, AppError> {
-    match body.get("targets") {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Array(items)) => {
-            Targets::many(items.clone())?;
-            Ok(Some(items.clone()))
-        }
-        Some(_) => Err(AppError::invalid("targets must be an array")),
-    }
-}
-
-/// Follow and unfollow targets: account id strings.
-fn account_targets(body: &Map<String, Value>, path: String) -> ApiResult<Targets<String>> {
-    match batch_items(body)? {
+/// The body's `targets` (1 to 20), else the path's account.
+fn targets_or(targets: Option<Vec<String>>, path: String) -> Result<Targets<String>, AppError> {
+    match targets {
+        Some(items) => Targets::many(items),
         None => Ok(Targets::One(path)),
-        Some(items) => Ok(Targets::Many(
-            items
-                .into_iter()
-                .map(|v| match v {
-                    Value::String(s) => Ok(s),
-                    _ => Err(ApiError::validation(
-                        "targets must be an array of account ids",
-                    )),
-                })
-                .collect::<Result<_, _>>()?,
-        )),
     }
 }
 
-/// Endorse and unendorse targets: the body itself (single form: its field errors are the
-/// request's) or `{account_id, key_suffixes, reason?, content_hash?}` objects (batch form: a
-/// bad field fails only its target).
-fn endorse_targets(body: &Map<String, Value>, path: String) -> ApiResult<Targets<EndorseItem>> {
-    match batch_items(body)? {
-        None => Ok(Targets::One(EndorseItem {
-            account_id: path,
-            fields: Ok(endorse_fields(body)?),
-        })),
-        Some(items) => Ok(Targets::Many(
-            items
-                .into_iter()
-                .map(|v| match v {
-                    Value::Object(obj) => match obj.get("account_id").and_then(Value::as_str) {
-                        Some(account) => Ok(EndorseItem {
-                            account_id: account.to_owned(),
-                            fields: endorse_fields(&obj),
-                        }),
-                        None => Err(ApiError::validation(
-                            "each target must carry an account_id string",
-                        )),
-                    },
-                    _ => Err(ApiError::validation(
-                        "targets must be an array of {account_id, key_suffixes} objects",
-                    )),
-                })
-                .collect::<Result<_, _>>()?,
-        )),
-    }
+/// An optional `reason`, parsed into the domain's [`Reason`].
+fn reason(raw: Option<String>) -> Result<Option<Reason>, AppError> {
+    raw.map(|s| Reason::parse(&s).map_err(|e| AppError::Invalid(e.to_string())))
+        .transpose()
 }
 
-fn endorse_fields(obj: &Map<String, Value>) -> Result<EndorseFields, AppError> {
-    let key_suffixes = suffix_list(obj);
-    let reason = reason_field(obj);
-    let content_hash = content_hash_field(obj);
+/// One endorsement target's fields, checked in order: suffixes, reason, content hash.
+fn endorse_fields(
+    key_suffixes: Option<Vec<String>>,
+    raw_reason: Option<String>,
+    content_hash: Option<String>,
+) -> Result<EndorseFields, AppError> {
+    let key_suffixes = match key_suffixes {
+        None => return Err(AppError::invalid("key_suffixes is required")),
+        Some(items) if items.is_empty() => {
+            return Err(AppError::invalid("key_suffixes must not be empty"));
+        }
+        Some(items) if items.len() > MAX_SUFFIXES => {
+            return Err(AppError::Invalid(format!(
+                "key_suffixes must hold at most {MAX_SUFFIXES} entries (got {})",
+                items.len()
+            )));
+        }
+        Some(items) => items,
+    };
     Ok(EndorseFields {
-        key_suffixes: key_suffixes?,
-        reason: reason?,
-        content_hash: content_hash?,
+        key_suffixes,
+        reason: reason(raw_reason)?,
+        content_hash: content_hash
+            .map(|h| EndorseFields::content_hash(&h))
+            .transpose()?,
     })
 }
 
-/// An optional `reason` field.
-fn reason_field(obj: &Map<String, Value>) -> Result<Option<Reason>, AppError> {
-    match obj.get("reason") {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Reason::parse(s)
-            .map(Some)
-            .map_err(|e| AppError::Invalid(e.to_string())),
-        Some(_) => Err(AppError::invalid("Reason must be a string")),
-    }
-}
-
-/// An optional `content_hash` field.
-fn content_hash_field(obj: &Map<String, Value>) -> Result<Option<String>, AppError> {
-    match obj.get("content_hash") {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => EndorseFields::content_hash(s).map(Some),
-        Some(_) => Err(AppError::invalid("content_hash must be a string")),
-    }
-}
-
-fn suffix_list(obj: &Map<String, Value>) -> Result<Vec<String>, AppError> {
-    match obj.get("key_suffixes") {
-        None | Some(Value::Null) => Err(AppError::invalid("key_suffixes is required")),
-        Some(Value::Array(items)) if items.is_empty() => {
-            Err(AppError::invalid("key_suffixes must not be empty"))
-        }
-        Some(Value::Array(items)) if items.len() > MAX_SUFFIXES => Err(AppError::Invalid(format!(
-            "key_suffixes must hold at most {MAX_SUFFIXES} entries (got {})",
-            items.len()
-        ))),
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|v| {
-                v.as_str()
-                    .map(str::to_owned)
-                    .ok_or_else(|| AppError::invalid("key_suffixes must be strings"))
-            })
-            .collect(),
-        Some(_) => Err(AppError::invalid(
-            "key_suffixes must be an array of strings",
-        )),
-    }
-}
-
-// --- Outcomes into answers. ---
-
-/// The batch's answer, with the `X-RateLimit-*` headers of its last slot when it took one.
-fn batch_response(rate: Option<&Decision>, data: Value) -> Response {
+/// A batch's answer, with the `X-RateLimit-*` headers of its last slot when it took one.
+fn batch_response<T: serde::Serialize>(rate: Option<&Decision>, data: T) -> Response {
     let response = cached(ok(data), None);
     match rate {
         Some(d) => with_rate_headers(d, response),
         None => response,
     }
-}
-
-fn target_error(account: &str, e: &TargetError) -> Value {
-    json!({ "account_id": account, "action": "error", "code": e.code, "error": e.message })
-}
-
-fn follow_response(outcome: &FollowOutcome) -> Response {
-    let results: Vec<Value> = outcome
-        .batch
-        .results
-        .iter()
-        .map(|Target { account_id, result }| {
-            let action = match result {
-                FollowResult::Followed => "followed",
-                FollowResult::AlreadyFollowing => "already_following",
-                FollowResult::Unfollowed => "unfollowed",
-                FollowResult::NotFollowing => "not_following",
-                FollowResult::Failed(e) => return target_error(account_id, e),
-            };
-            json!({ "account_id": account_id, "action": action })
-        })
-        .collect();
-    batch_response(
-        outcome.batch.rate.as_ref(),
-        json!({
-            "results": results,
-            "your_network": {
-                "following_count": outcome.network.following_count,
-                "follower_count": outcome.network.follower_count,
-            },
-        }),
-    )
-}
-
-fn skipped_json(skipped: &[Skipped]) -> Value {
-    skipped
-        .iter()
-        .map(|s| json!({ "key_suffix": s.key_suffix, "reason": s.reason }))
-        .collect()
-}
-
-fn endorse_response(outcome: &BatchOutcome<EndorseResult>) -> Response {
-    let results: Vec<Value> = outcome
-        .results
-        .iter()
-        .map(|Target { account_id, result }| match result {
-            EndorseResult::Endorsed {
-                endorsed,
-                already_endorsed,
-                skipped,
-            } => {
-                let mut v =
-                    json!({ "account_id": account_id, "action": "endorsed", "endorsed": endorsed });
-                if let Some(obj) = v.as_object_mut() {
-                    if !already_endorsed.is_empty() {
-                        obj.insert("already_endorsed".into(), json!(already_endorsed));
-                    }
-                    if !skipped.is_empty() {
-                        obj.insert("skipped".into(), skipped_json(skipped));
-                    }
-                }
-                v
-            }
-            EndorseResult::Unendorsed { removed } => {
-                json!({ "account_id": account_id, "action": "unendorsed", "removed": removed })
-            }
-            EndorseResult::NoValidSuffix { skipped } => {
-                let mut v = target_error(
-                    account_id,
-                    &TargetError::new(
-                        nearly_core::ErrorCode::ValidationError,
-                        "no valid key_suffix to endorse",
-                    ),
-                );
-                if let Some(obj) = v.as_object_mut() {
-                    obj.insert("skipped".into(), skipped_json(skipped));
-                }
-                v
-            }
-            EndorseResult::Failed(e) => target_error(account_id, e),
-        })
-        .collect();
-    batch_response(outcome.rate.as_ref(), json!({ "results": results }))
 }
