@@ -4,7 +4,9 @@
 // assertion (clippy.toml's allowance covers only `#[test]` bodies).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod app;
 mod auth;
+mod gate;
 mod generate;
 mod graph;
 mod helpers;
