@@ -1,6 +1,6 @@
 //! The operation gate: the operation table's `auth` and `rate` columns, enforced.
 //!
-//! One middleware on every API route ([`layer`], a `route_layer`, so it runs after routing and
+//! One middleware on every API route (a `route_layer` set by [`crate::router`], so it runs after routing and
 //! knows the matched operation). For the matched row of [`crate::openapi::operations`]:
 //!
 //! 1. a per-IP limit ([`Per::Ip`]) is checked first;

@@ -1,14 +1,14 @@
 //! The application layer: the use cases of every write, and the reads they answer with.
 //!
-//! Each use case takes the authenticated [`Caller`] and typed inputs (domain newtypes from
+//! Each use case takes the authenticated [`crate::Caller`] and typed inputs (domain newtypes from
 //! `nearly-core`: [`nearly_core::AccountId`], [`nearly_core::Reason`],
 //! [`nearly_core::ProfilePatch`]), runs every check (validation, self-targets, existence,
 //! idempotency, rate-limit slots), writes through the caller's custody wallet and returns a
-//! typed outcome or an [`AppError`]. The handlers in [`crate::handlers`] only extract, call and
-//! respond.
+//! typed outcome or an [`AppError`]. The axum handlers (the private `handlers` module, one file
+//! per feature) only extract, call and respond.
 //!
 //! **Invariant: this layer knows no HTTP.** No axum, no `http` types, no status codes, no JSON
-//! envelope: an [`AppError`] carries a domain [`ErrorCode`] and a message, and only
+//! envelope: an [`AppError`] carries a domain [`nearly_core::ErrorCode`] and a message, and only
 //! [`crate::error`] turns it into a response. (A test scans these files for HTTP imports.)
 //!
 //! Its dependencies are the state's existing ports ([`outlayer_client::Custody`], the
