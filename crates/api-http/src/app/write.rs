@@ -3,6 +3,7 @@
 
 use fastdata_client::envelope::MAX_KEYS_PER_TX;
 use nearly_core::{AccountId, Key, Profile, profile_writes};
+use outlayer_client::CallOutcome;
 use outlayer_client::wire::CallRequest;
 use serde_json::{Map, Value};
 
@@ -44,9 +45,7 @@ impl App {
             if !outcome.is_applied() {
                 return Err(AppError::PendingApproval);
             }
-            if let Some(head) = &self.source_head
-                && confirmed(&self.index, head()).await
-            {
+            if self.confirmed(&outcome).await {
                 continue;
             }
             let entries: Vec<(String, Option<Value>)> = chunk
@@ -57,6 +56,17 @@ impl App {
                 .apply_own_write(caller.account_id.as_str(), &entries, self.now_ns());
         }
         Ok(())
+    }
+
+    /// Whether the index already holds `outcome`'s write confirmed, so it need not be applied
+    /// provisionally: when the index follows the source custody writes into, wait (briefly)
+    /// for it. The one place the write path waits for the index.
+    async fn confirmed(&self, outcome: &CallOutcome) -> bool {
+        let _ = outcome; // custody's block height, once it reports one
+        match &self.source_head {
+            Some(head) => wait_for_index(&self.index, head()).await,
+            None => false,
+        }
     }
 
     /// The default profile a caller's first mutation writes when it has none.
@@ -70,8 +80,8 @@ impl App {
 }
 
 /// Waits until the index has applied the source up to `height`; `false` after
-/// [`CONFIRM_WAIT`]. The one place the write path waits for the index.
-async fn confirmed(index: &indexer::Indexer, height: u64) -> bool {
+/// [`CONFIRM_WAIT`].
+async fn wait_for_index(index: &indexer::Indexer, height: u64) -> bool {
     let deadline = tokio::time::Instant::now() + CONFIRM_WAIT;
     while index.height() < height {
         if tokio::time::Instant::now() >= deadline {
