@@ -288,6 +288,8 @@ impl From<AppError> for ApiError {
             }
             AppError::NotAdmin => Self::new(ErrorCode::AuthFailed, message)
                 .with_hint("Authenticate with the admin account's wallet key or near: token."),
+            AppError::Budget(exhausted) => Self::from(exhausted),
+            AppError::Internal => Self::new(ErrorCode::InternalError, INTERNAL_MESSAGE),
             other => Self::new(other.code(), message),
         }
     }

@@ -3,6 +3,7 @@
 use nearly_core::ErrorCode;
 use outlayer_client::CustodyError;
 
+use crate::generate::BudgetExhausted;
 use crate::platforms::PlatformStoreError;
 use crate::rate_limit::{Action, Decision, RateLimiterError};
 
@@ -75,6 +76,18 @@ pub enum AppError {
     /// The platform store failed (cause logged).
     #[error("The platform store is unavailable; retry shortly")]
     PlatformStore,
+    /// A draft named the caller itself (`SELF_FOLLOW` or `SELF_ENDORSE`).
+    #[error("Cannot target yourself")]
+    SelfTarget(ErrorCode),
+    /// A daily `generate.*` budget is spent, or its store is unreachable.
+    #[error("{0}")]
+    Budget(BudgetExhausted),
+    /// A dependency (the model) failed or answered unusably (cause logged).
+    #[error("{0}")]
+    Upstream(&'static str),
+    /// An unexpected failure (cause logged); clients only see the internal-error message.
+    #[error("Internal server error")]
+    Internal,
 }
 
 impl AppError {
@@ -92,7 +105,12 @@ impl AppError {
             | Self::CustodyTimeout
             | Self::PendingApproval
             | Self::Storage
-            | Self::PlatformStore => ErrorCode::StorageError,
+            | Self::PlatformStore
+            | Self::Upstream(_)
+            | Self::Budget(BudgetExhausted::Unavailable) => ErrorCode::StorageError,
+            Self::SelfTarget(code) => *code,
+            Self::Budget(_) => ErrorCode::BudgetExhausted,
+            Self::Internal => ErrorCode::InternalError,
         }
     }
 
@@ -108,6 +126,12 @@ impl AppError {
     /// A validation error.
     pub fn invalid(message: impl Into<String>) -> Self {
         Self::Invalid(message.into())
+    }
+
+    /// An upstream failure answering `message`; `cause` goes to the log only.
+    pub fn upstream(message: &'static str, cause: impl std::fmt::Display) -> Self {
+        tracing::warn!(cause = %cause, "upstream failure");
+        Self::Upstream(message)
     }
 }
 

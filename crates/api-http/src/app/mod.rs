@@ -1,4 +1,5 @@
-//! The application layer: the use cases of every write, and the reads they answer with.
+//! The application layer: the use cases of every write, the `generate.*` drafts, and the
+//! reads they answer with.
 //!
 //! Each use case takes the authenticated [`crate::Caller`] and typed inputs (domain newtypes from
 //! `nearly-core`: [`nearly_core::AccountId`], [`nearly_core::Reason`],
@@ -13,7 +14,7 @@
 //!
 //! Its dependencies are the state's existing ports ([`outlayer_client::Custody`], the
 //! [`indexer::Indexer`], [`RateLimiter`], [`PlatformStore`], [`PlatformClient`],
-//! [`ProfileLookup`], the [`Clock`]), gathered in [`App`].
+//! [`ProfileLookup`], [`LlmClient`], [`GenerateBudget`], the [`Clock`]), gathered in [`App`].
 //!
 //! ```no_run
 //! # async fn example(state: api_http::AppState, caller: api_http::Caller) {
@@ -33,6 +34,7 @@
 mod admin;
 mod batch;
 mod error;
+mod generate;
 mod platforms;
 mod profile;
 mod social;
@@ -45,7 +47,7 @@ use indexer::Indexer;
 use nep413::Clock;
 use outlayer_client::Custody;
 
-use crate::generate::ProfileLookup;
+use crate::generate::{GenerateBudget, LlmClient, ProfileLookup};
 use crate::platforms::{PlatformClient, PlatformStore};
 use crate::rate_limit::RateLimiter;
 use crate::state::{AppState, SourceHead};
@@ -76,6 +78,8 @@ pub struct App {
     platform_store: Arc<dyn PlatformStore>,
     platform_clients: Arc<HashMap<String, Arc<dyn PlatformClient>>>,
     profiles: Arc<dyn ProfileLookup>,
+    llm: Option<Arc<dyn LlmClient>>,
+    budget: Arc<dyn GenerateBudget>,
     clock: Arc<dyn Clock>,
     source_head: Option<SourceHead>,
 }
@@ -101,6 +105,8 @@ impl App {
             platform_store: state.platform_store.clone(),
             platform_clients: state.platform_clients.clone(),
             profiles: state.profiles.clone(),
+            llm: state.llm.clone(),
+            budget: state.budget.clone(),
             clock: state.clock.clone(),
             source_head: state.source_head.clone(),
         }

@@ -8,7 +8,10 @@ use nearly_core::{AccountId, ErrorCode, Key, KeySuffix, Reason, endorsement_valu
 use serde_json::Value;
 
 use super::batch::{BatchSpec, Plan};
-use super::{App, AppError, AppResult, BatchOutcome, MAX_CONTENT_HASH_BYTES, TargetError, Targets};
+use super::{
+    App, AppError, AppResult, BatchOutcome, MAX_CONTENT_HASH_BYTES, MAX_SUFFIXES, TargetError,
+    Targets,
+};
 use crate::auth::Caller;
 use crate::rate_limit::Action;
 
@@ -83,6 +86,40 @@ pub struct EndorseFields {
 }
 
 impl EndorseFields {
+    /// One target's fields as the request gave them, checked in order: `key_suffixes` present
+    /// and 1 to [`super::MAX_SUFFIXES`] long, `reason` a valid [`Reason`], `content_hash` (see
+    /// [`EndorseFields::content_hash`]).
+    ///
+    /// # Errors
+    ///
+    /// [`AppError::Invalid`] naming the first rule broken.
+    pub fn parse(
+        key_suffixes: Option<Vec<String>>,
+        reason: Option<&str>,
+        content_hash: Option<&str>,
+    ) -> AppResult<Self> {
+        let key_suffixes = match key_suffixes {
+            None => return Err(AppError::invalid("key_suffixes is required")),
+            Some(items) if items.is_empty() => {
+                return Err(AppError::invalid("key_suffixes must not be empty"));
+            }
+            Some(items) if items.len() > MAX_SUFFIXES => {
+                return Err(AppError::Invalid(format!(
+                    "key_suffixes must hold at most {MAX_SUFFIXES} entries (got {})",
+                    items.len()
+                )));
+            }
+            Some(items) => items,
+        };
+        Ok(Self {
+            key_suffixes,
+            reason: reason
+                .map(|r| Reason::parse(r).map_err(|e| AppError::Invalid(e.to_string())))
+                .transpose()?,
+            content_hash: content_hash.map(Self::content_hash).transpose()?,
+        })
+    }
+
     /// Checks a `content_hash`: at most [`MAX_CONTENT_HASH_BYTES`] bytes, no control characters.
     ///
     /// # Errors

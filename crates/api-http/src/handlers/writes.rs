@@ -9,7 +9,7 @@ use nearly_core::{ProfilePatch, Reason};
 use serde_json::Value;
 
 use super::{typed, wire as to_wire};
-use crate::app::{AppError, EndorseFields, EndorseItem, FollowRequest, MAX_SUFFIXES, Targets};
+use crate::app::{AppError, EndorseFields, EndorseItem, FollowRequest, Targets};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, cached, ok, with_rate_headers};
 use crate::extract::JsonObject;
@@ -100,16 +100,20 @@ pub(crate) async fn endorse(
     let request = match body.targets {
         Some(items) => Targets::many(items)?.try_map(|t| {
             Ok::<_, ApiError>(EndorseItem {
-                fields: endorse_fields(Some(t.key_suffixes), t.reason, t.content_hash),
+                fields: EndorseFields::parse(
+                    Some(t.key_suffixes),
+                    t.reason.as_deref(),
+                    t.content_hash.as_deref(),
+                ),
                 account_id: t.account_id,
             })
         })?,
         None => Targets::One(EndorseItem {
             account_id: path,
-            fields: Ok(endorse_fields(
+            fields: Ok(EndorseFields::parse(
                 body.key_suffixes,
-                body.reason,
-                body.content_hash,
+                body.reason.as_deref(),
+                body.content_hash.as_deref(),
             )?),
         }),
     };
@@ -132,13 +136,13 @@ pub(crate) async fn unendorse(
     let request = match body.targets {
         Some(items) => Targets::many(items)?.try_map(|t| {
             Ok::<_, ApiError>(EndorseItem {
-                fields: endorse_fields(Some(t.key_suffixes), None, None),
+                fields: EndorseFields::parse(Some(t.key_suffixes), None, None),
                 account_id: t.account_id,
             })
         })?,
         None => Targets::One(EndorseItem {
             account_id: path,
-            fields: Ok(endorse_fields(body.key_suffixes, None, None)?),
+            fields: Ok(EndorseFields::parse(body.key_suffixes, None, None)?),
         }),
     };
     let outcome = state.app().unendorse(&caller, limit, request).await?;
@@ -190,34 +194,6 @@ fn targets_or(targets: Option<Vec<String>>, path: String) -> Result<Targets<Stri
 fn reason(raw: Option<String>) -> Result<Option<Reason>, AppError> {
     raw.map(|s| Reason::parse(&s).map_err(|e| AppError::Invalid(e.to_string())))
         .transpose()
-}
-
-/// One endorsement target's fields, checked in order: suffixes, reason, content hash.
-fn endorse_fields(
-    key_suffixes: Option<Vec<String>>,
-    raw_reason: Option<String>,
-    content_hash: Option<String>,
-) -> Result<EndorseFields, AppError> {
-    let key_suffixes = match key_suffixes {
-        None => return Err(AppError::invalid("key_suffixes is required")),
-        Some(items) if items.is_empty() => {
-            return Err(AppError::invalid("key_suffixes must not be empty"));
-        }
-        Some(items) if items.len() > MAX_SUFFIXES => {
-            return Err(AppError::Invalid(format!(
-                "key_suffixes must hold at most {MAX_SUFFIXES} entries (got {})",
-                items.len()
-            )));
-        }
-        Some(items) => items,
-    };
-    Ok(EndorseFields {
-        key_suffixes,
-        reason: reason(raw_reason)?,
-        content_hash: content_hash
-            .map(|h| EndorseFields::content_hash(&h))
-            .transpose()?,
-    })
 }
 
 /// A batch's answer, with the `X-RateLimit-*` headers of its last slot when it took one.
