@@ -220,52 +220,59 @@ pub(crate) async fn layer(State(state): State<AppState>, mut req: Request, next:
     response
 }
 
-/// Documents the role of `op` in its OpenAPI operation: the `min_height` parameter, the height
-/// headers on the success answer, and the 503 `INDEX_BEHIND` answer.
-pub(crate) fn document(
-    op: &Operation,
-    parameters: &mut Vec<serde_json::Value>,
-    responses: &mut serde_json::Map<String, serde_json::Value>,
-) {
-    use serde_json::json;
+/// The `min_height` query parameter of `op` in the OpenAPI document (none when it does not read
+/// the index). Its 503 `INDEX_BEHIND` answer is listed by [`crate::openapi`].
+pub(crate) fn parameters(op: &Operation) -> Vec<utoipa::openapi::path::Parameter> {
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    if index_role(op) == IndexRole::None {
+        return Vec::new();
+    }
+    vec![
+        ParameterBuilder::new()
+            .name(MIN_HEIGHT_PARAM)
+            .parameter_in(ParameterIn::Query)
+            .required(utoipa::openapi::Required::False)
+            .schema(Some(height_schema()))
+            .description(Some(
+                "Wait (bounded, default at most 5 s) until the index has reached this block \
+                 height; 503 INDEX_BEHIND otherwise",
+            ))
+            .build(),
+    ]
+}
+
+/// The height headers of `op`'s success answer in the OpenAPI document.
+pub(crate) fn headers(op: &Operation) -> Vec<(&'static str, utoipa::openapi::Header)> {
+    use utoipa::openapi::HeaderBuilder;
     let role = index_role(op);
-    if role == IndexRole::None {
-        return;
+    let header = |description: &str| {
+        HeaderBuilder::new()
+            .schema(Some(height_schema()))
+            .description(Some(description))
+            .build()
+    };
+    let mut out = Vec::new();
+    if role != IndexRole::None {
+        out.push((
+            "X-Nearly-Index-Height",
+            header(
+                "The index height the answer reflects at least (read before the answer was \
+                 computed)",
+            ),
+        ));
     }
-    parameters.push(json!({
-        "name": MIN_HEIGHT_PARAM, "in": "query", "required": false,
-        "schema": {"type": "integer", "minimum": 0},
-        "description": "Wait (bounded, default at most 5 s) until the index has reached this block height; 503 INDEX_BEHIND otherwise",
-    }));
-    let mut headers = serde_json::Map::new();
-    headers.insert(
-        "X-Nearly-Index-Height".into(),
-        json!({"schema": {"type": "integer", "minimum": 0},
-               "description": "The index height the answer reflects at least (read before the answer was computed)"}),
-    );
     if role == IndexRole::Write {
-        headers.insert(
-            "X-Nearly-Write-Height".into(),
-            json!({"schema": {"type": "integer", "minimum": 0},
-                   "description": "The index height right after the write was applied; use it as min_height"}),
-        );
+        out.push((
+            "X-Nearly-Write-Height",
+            header("The index height right after the write was applied; use it as min_height"),
+        ));
     }
-    if let Some(ok) = responses.get_mut("200").and_then(|r| r.as_object_mut()) {
-        ok.insert("headers".into(), serde_json::Value::Object(headers));
-    }
-    let behind = "INDEX_BEHIND: the index did not reach min_height in time; retry_after and Retry-After say when";
-    match responses
-        .get_mut("503")
-        .and_then(|r| r.get_mut("description"))
-    {
-        Some(serde_json::Value::String(d)) => {
-            d.push_str("; or ");
-            d.push_str(behind);
-        }
-        _ => {
-            responses.insert("503".into(), crate::openapi::error_response(behind));
-        }
-    }
+    out
+}
+
+/// A block height: `u64`'s derived schema.
+fn height_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    <u64 as utoipa::PartialSchema>::schema()
 }
 
 #[cfg(test)]

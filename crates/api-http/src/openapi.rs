@@ -1,14 +1,36 @@
-//! The operation table and the OpenAPI 3.1 document built from it.
+//! The operation table and the OpenAPI 3.1 document derived from it and the wire types.
 //!
 //! [`operations`] is the single list of the API's endpoints: [`crate::router`] mounts exactly
 //! these handlers, and [`document`] describes exactly these operations, so the served
-//! `/api/v1/openapi.json` cannot list a route the server lacks or miss one it has. Response
-//! schemas are written here beside the table; the integration tests check real responses of
-//! every endpoint against them, so a field added to a response without its schema fails CI.
+//! `/api/v1/openapi.json` cannot list a route the server lacks or miss one it has.
+//!
+//! No schema is written here: every component is derived (`utoipa::ToSchema`) from the types of
+//! `nearly-api-types`, which the SDK deserializes into as well. The table's schema columns
+//! ([`Operation::body`], [`Operation::response`]) name those types ([`Component::of`]), and the
+//! query parameters come from [`nearly_api_types::ListParams`] and
+//! [`nearly_api_types::ActivityParams`]. The integration tests validate real answers of every
+//! endpoint, errors included, against this document with a JSON Schema validator, and read
+//! each success back through its component's type.
+
+use std::borrow::Cow;
 
 use axum::http::Method;
 use axum::routing::{MethodRouter, delete, get, patch, post};
-use serde_json::{Map, Value, json};
+use nearly_api_types as wire;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use utoipa::openapi::path::{
+    HttpMethod, OperationBuilder, Parameter, ParameterBuilder, ParameterIn, PathItem,
+};
+use utoipa::openapi::request_body::RequestBodyBuilder;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{
+    ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, PathsBuilder, Ref,
+    RefOr, Required, ResponseBuilder, ResponsesBuilder, ServerBuilder,
+};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::handlers::{claims, generate, meta, platforms, reads, writes};
 use crate::rate_limit::Action;
@@ -45,10 +67,10 @@ pub struct Operation {
     pub rate: Option<Action>,
     /// Query parameters it reads (`sort`, `tag`, `capability`, `limit`, `cursor`, `direction`).
     pub query: &'static [&'static str],
-    /// Request body schema (a component name), if it takes one.
-    pub body: Option<&'static str>,
-    /// Schema of `data` in the success envelope (a component name).
-    pub response: &'static str,
+    /// The request body's type, if it takes one.
+    pub body: Option<Component>,
+    /// The type of `data` in the success envelope (of the whole answer when [`Self::bare`]).
+    pub response: Component,
     /// Whether the success answer is the bare object (verify-claim, skill.md), not enveloped.
     pub bare: bool,
     /// The handler.
@@ -71,8 +93,8 @@ fn op(
     auth: Auth,
     rate: Option<Action>,
     query: &'static [&'static str],
-    body: Option<&'static str>,
-    response: &'static str,
+    body: Option<Component>,
+    response: Component,
     handler: fn() -> MethodRouter<AppState>,
 ) -> Operation {
     Operation {
@@ -108,7 +130,7 @@ pub fn operations() -> Vec<Operation> {
             None,
             LIST,
             None,
-            "AgentPage",
+            c::<wire::AgentPage>(),
             || get(reads::list_agents),
         ),
         op(
@@ -121,7 +143,7 @@ pub fn operations() -> Vec<Operation> {
             None,
             &[],
             None,
-            "Me",
+            c::<wire::Me>(),
             || get(reads::me),
         ),
         op(
@@ -134,7 +156,7 @@ pub fn operations() -> Vec<Operation> {
             Some(Action::Delist),
             &[],
             None,
-            "Delisted",
+            c::<wire::Delisted>(),
             || delete(writes::delist),
         ),
         op(
@@ -146,8 +168,8 @@ pub fn operations() -> Vec<Operation> {
             Mutator,
             Some(Action::Profile),
             &[],
-            Some("ProfilePatch"),
-            "ProfileView",
+            Some(c::<wire::UpdateProfileRequest>()),
+            c::<wire::ProfileView>(),
             || patch(writes::update_profile),
         ),
         op(
@@ -159,8 +181,8 @@ pub fn operations() -> Vec<Operation> {
             Mutator,
             Some(Action::GenerateProfile),
             &[],
-            Some("GenerateProfileRequest"),
-            "GeneratedField",
+            Some(c::<wire::GenerateProfileRequest>()),
+            c::<wire::GeneratedField>(),
             || post(generate::generate_profile),
         ),
         op(
@@ -173,7 +195,7 @@ pub fn operations() -> Vec<Operation> {
             None,
             &["limit"],
             None,
-            "Discover",
+            c::<wire::Discover>(),
             || get(reads::discover),
         ),
         op(
@@ -186,7 +208,7 @@ pub fn operations() -> Vec<Operation> {
             None,
             &[],
             None,
-            "AgentView",
+            c::<wire::AgentView>(),
             || get(reads::get_agent),
         ),
         op(
@@ -198,8 +220,8 @@ pub fn operations() -> Vec<Operation> {
             Mutator,
             Some(Action::Follow),
             &[],
-            Some("FollowRequest"),
-            "FollowResults",
+            Some(c::<wire::FollowRequest>()),
+            c::<wire::FollowResults>(),
             || post(writes::follow),
         ),
         op(
@@ -211,8 +233,8 @@ pub fn operations() -> Vec<Operation> {
             Mutator,
             Some(Action::Unfollow),
             &[],
-            Some("UnfollowRequest"),
-            "FollowResults",
+            Some(c::<wire::UnfollowRequest>()),
+            c::<wire::FollowResults>(),
             || delete(writes::unfollow),
         ),
         op(
@@ -225,7 +247,7 @@ pub fn operations() -> Vec<Operation> {
             Some(Action::GenerateFollow),
             &[],
             None,
-            "GeneratedValue",
+            c::<wire::GeneratedValue>(),
             || post(generate::generate_follow),
         ),
         op(
@@ -238,7 +260,7 @@ pub fn operations() -> Vec<Operation> {
             None,
             PAGE,
             None,
-            "FollowersPage",
+            c::<wire::FollowersPage>(),
             || get(reads::followers),
         ),
         op(
@@ -251,7 +273,7 @@ pub fn operations() -> Vec<Operation> {
             None,
             PAGE,
             None,
-            "FollowingPage",
+            c::<wire::FollowingPage>(),
             || get(reads::following),
         ),
         op(
@@ -264,7 +286,7 @@ pub fn operations() -> Vec<Operation> {
             None,
             &["direction", "limit"],
             None,
-            "Edges",
+            c::<wire::Edges>(),
             || get(reads::edges),
         ),
         op(
@@ -277,7 +299,7 @@ pub fn operations() -> Vec<Operation> {
             None,
             &[],
             None,
-            "Network",
+            c::<wire::Network>(),
             || get(reads::network),
         ),
         op(
@@ -290,7 +312,7 @@ pub fn operations() -> Vec<Operation> {
             None,
             &["cursor"],
             None,
-            "Activity",
+            c::<wire::Activity>(),
             || get(reads::activity),
         ),
         op(
@@ -303,7 +325,7 @@ pub fn operations() -> Vec<Operation> {
             Some(Action::Heartbeat),
             &[],
             None,
-            "Heartbeat",
+            c::<wire::Heartbeat>(),
             || post(writes::heartbeat),
         ),
         op(
@@ -315,8 +337,8 @@ pub fn operations() -> Vec<Operation> {
             Mutator,
             Some(Action::Endorse),
             &[],
-            Some("EndorseRequest"),
-            "EndorseResults",
+            Some(c::<wire::EndorseRequest>()),
+            c::<wire::EndorseResults>(),
             || post(writes::endorse),
         ),
         op(
@@ -328,8 +350,8 @@ pub fn operations() -> Vec<Operation> {
             Mutator,
             Some(Action::Unendorse),
             &[],
-            Some("UnendorseRequest"),
-            "EndorseResults",
+            Some(c::<wire::UnendorseRequest>()),
+            c::<wire::EndorseResults>(),
             || delete(writes::unendorse),
         ),
         op(
@@ -341,8 +363,8 @@ pub fn operations() -> Vec<Operation> {
             Mutator,
             Some(Action::GenerateEndorse),
             &[],
-            Some("GenerateEndorseRequest"),
-            "GeneratedValue",
+            Some(c::<wire::GenerateEndorseRequest>()),
+            c::<wire::GeneratedValue>(),
             || post(generate::generate_endorse),
         ),
         op(
@@ -355,7 +377,7 @@ pub fn operations() -> Vec<Operation> {
             None,
             &[],
             None,
-            "Endorsers",
+            c::<wire::Endorsers>(),
             || get(reads::endorsers),
         ),
         op(
@@ -368,7 +390,7 @@ pub fn operations() -> Vec<Operation> {
             None,
             &[],
             None,
-            "Endorsing",
+            c::<wire::Endorsing>(),
             || get(reads::endorsing),
         ),
         op(
@@ -380,8 +402,8 @@ pub fn operations() -> Vec<Operation> {
             Mutator,
             None,
             &[],
-            Some("PlatformsRequest"),
-            "PlatformRegistration",
+            Some(c::<wire::PlatformsRequest>()),
+            c::<wire::PlatformRegistration>(),
             || post(platforms::register_platforms),
         ),
         op(
@@ -394,7 +416,7 @@ pub fn operations() -> Vec<Operation> {
             Some(Action::ListPlatforms),
             &[],
             None,
-            "PlatformList",
+            c::<wire::PlatformList>(),
             || get(platforms::list_platforms),
         ),
         op(
@@ -407,7 +429,7 @@ pub fn operations() -> Vec<Operation> {
             None,
             &[],
             None,
-            "TagList",
+            c::<wire::TagList>(),
             || get(reads::tags),
         ),
         op(
@@ -420,7 +442,7 @@ pub fn operations() -> Vec<Operation> {
             None,
             &[],
             None,
-            "CapabilityList",
+            c::<wire::CapabilityList>(),
             || get(reads::capabilities),
         ),
         Operation {
@@ -434,8 +456,8 @@ pub fn operations() -> Vec<Operation> {
                 Public,
                 Some(Action::VerifyClaim),
                 &[],
-                Some("VerifyClaimRequest"),
-                "VerifyClaimResponse",
+                Some(c::<wire::VerifyClaimRequest>()),
+                c::<wire::VerifyClaimResponse>(),
                 || post(claims::verify_claim),
             )
         },
@@ -449,7 +471,7 @@ pub fn operations() -> Vec<Operation> {
             Some(Action::ListHidden),
             &[],
             None,
-            "HiddenList",
+            c::<wire::HiddenList>(),
             || get(reads::list_hidden),
         ),
         op(
@@ -462,7 +484,7 @@ pub fn operations() -> Vec<Operation> {
             None,
             &[],
             None,
-            "HiddenChange",
+            c::<wire::HiddenChange>(),
             || post(writes::hide),
         ),
         op(
@@ -475,7 +497,7 @@ pub fn operations() -> Vec<Operation> {
             None,
             &[],
             None,
-            "HiddenChange",
+            c::<wire::HiddenChange>(),
             || delete(writes::unhide),
         ),
         op(
@@ -488,7 +510,7 @@ pub fn operations() -> Vec<Operation> {
             None,
             &[],
             None,
-            "Health",
+            c::<wire::Health>(),
             || get(meta::health),
         ),
         Operation {
@@ -503,23 +525,26 @@ pub fn operations() -> Vec<Operation> {
                 None,
                 &[],
                 None,
-                "SkillMarkdown",
+                Component::SKILL_MARKDOWN,
                 || get(meta::skill_md),
             )
         },
-        op(
-            Method::GET,
-            "/openapi.json",
-            "openapi",
-            "This document",
-            "meta",
-            Public,
-            None,
-            &[],
-            None,
-            "OpenApi",
-            || get(serve),
-        ),
+        Operation {
+            bare: true,
+            ..op(
+                Method::GET,
+                "/openapi.json",
+                "openapi",
+                "This document",
+                "meta",
+                Public,
+                None,
+                &[],
+                None,
+                Component::OPENAPI,
+                || get(serve),
+            )
+        },
     ]
 }
 
@@ -548,535 +573,369 @@ pub(crate) fn api_routes() -> axum::Router<AppState> {
         })
 }
 
-/// A query parameter's OpenAPI description.
-fn query_parameter(name: &str) -> Value {
-    let (schema, description) = match name {
-        "sort" => (
-            json!({"type": "string", "enum": ["active", "newest"], "default": "active"}),
-            "active: latest profile write first; newest: first profile write first",
-        ),
-        "tag" => (
-            json!({"type": "string", "pattern": "^[a-z0-9-]{1,30}$"}),
-            "Only agents with this tag",
-        ),
-        "capability" => (
-            json!({"type": "string", "pattern": "^[a-z0-9._/-]{1,60}$"}),
-            "Only agents with this capability, as namespace/value",
-        ),
-        "limit" => (
-            json!({"type": "integer", "minimum": 0}),
-            "Page size; 0 or absent is the default, larger values are clamped to the maximum",
-        ),
-        "cursor" => (
-            json!({"type": "string", "pattern": "^[a-z0-9_.:-]{1,64}$|^\\d{1,20}$"}),
-            "The previous page's cursor (an account id; a block height for activity)",
-        ),
-        "direction" => (
-            json!({"type": "string", "enum": ["incoming", "outgoing", "both"], "default": "both"}),
-            "Which edges",
-        ),
-        _ => (json!({"type": "string"}), ""),
+/// A schema column of the table: the component a request body or an answer is, named after
+/// its wire type.
+#[derive(Clone, Copy)]
+pub struct Component {
+    /// The component's name in `#/components/schemas`.
+    pub name: &'static str,
+    /// Reads a JSON value as the type and writes it back (`None` for the non-JSON answers).
+    read_back: Option<ReadBack>,
+}
+
+/// Reads a JSON value as a wire type and writes it back.
+type ReadBack = fn(&Value) -> Result<Value, String>;
+
+impl std::fmt::Debug for Component {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name)
+    }
+}
+
+impl PartialEq for Component {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Component {
+    /// `text/markdown`: the skill file.
+    pub const SKILL_MARKDOWN: Self = Self {
+        name: "SkillMarkdown",
+        read_back: None,
     };
-    json!({"name": name, "in": "query", "required": false, "schema": schema, "description": description})
-}
+    /// This document.
+    pub const OPENAPI: Self = Self {
+        name: "OpenApi",
+        read_back: None,
+    };
 
-fn reference(name: &str) -> Value {
-    json!({"$ref": format!("#/components/schemas/{name}")})
-}
-
-pub(crate) fn error_response(description: &str) -> Value {
-    json!({"description": description, "content": {"application/json": {"schema": reference("Error")}}})
-}
-
-/// The OpenAPI 3.1 document of [`operations`].
-#[must_use]
-pub fn document() -> Value {
-    let mut paths = Map::new();
-    for o in operations() {
-        let mut parameters: Vec<Value> = o.query.iter().map(|q| query_parameter(q)).collect();
-        if o.path.contains("{account_id}") {
-            parameters.insert(
-                0,
-                json!({"name": "account_id", "in": "path", "required": true,
-                       "schema": reference("AccountId")}),
-            );
-        }
-        let success_schema = if o.bare {
-            reference(o.response)
-        } else {
-            json!({"type": "object", "required": ["success", "data"], "properties": {
-                "success": {"const": true},
-                "data": reference(o.response),
-                "warnings": {"type": "array", "items": {"type": "string"}},
-            }})
-        };
-        let content_type = if o.path == "/skill.md" {
-            "text/markdown"
-        } else {
-            "application/json"
-        };
-        let mut responses = Map::new();
-        responses.insert(
-            "200".into(),
-            json!({"description": "Success", "content": {content_type: {"schema": success_schema}}}),
-        );
-        if o.body.is_some() || o.id == "verifyClaim" {
-            responses.insert(
-                "413".into(),
-                error_response("VALIDATION_ERROR: the body is over 64 KiB"),
-            );
-            responses.insert(
-                "408".into(),
-                error_response("VALIDATION_ERROR: the body did not arrive in time"),
-            );
-        }
-        if !o.query.is_empty()
-            || o.body.is_some()
-            || o.path.contains("{account_id}")
-            || o.id == "verifyClaim"
-        {
-            responses.insert(
-                "400".into(),
-                error_response("VALIDATION_ERROR: a parameter or body field failed validation"),
-            );
-        }
-        if o.auth != Auth::Public {
-            responses.insert(
-                "401".into(),
-                error_response(
-                    "AUTH_REQUIRED (no credential) or AUTH_FAILED (rejected), with a hint",
-                ),
-            );
-        }
-        if matches!(o.auth, Auth::Mutator | Auth::Admin) {
-            responses.insert(
-                "402".into(),
-                error_response("INSUFFICIENT_BALANCE, with meta {wallet_address, fund_amount, fund_token, fund_url}"),
-            );
-            responses.insert(
-                "502".into(),
-                error_response(
-                    "STORAGE_ERROR: custody or FastData failed; verify state, then retry",
-                ),
-            );
-        }
-        if matches!(o.id, "getAgent" | "getMe" | "delist") {
-            responses.insert("404".into(), error_response("NOT_FOUND"));
-        }
-        if let Some(action) = o.rate {
-            let limit = action.limit();
-            responses.insert(
-                "429".into(),
-                error_response(&format!(
-                    "RATE_LIMITED: {} per {} s; retry_after and Retry-After say when",
-                    limit.max, limit.window_secs
-                )),
-            );
-        }
-        if o.id == "verifyClaim" {
-            responses.insert(
-                "502".into(),
-                json!({
-                    "description": "NEAR RPC failed: {valid: false, reason: \"rpc_error\"}; safe to retry",
-                    "content": {"application/json": {"schema": reference(o.response)}},
-                }),
-            );
-        }
-        if o.auth == Auth::Admin {
-            responses.insert(
-                "503".into(),
-                error_response("NOT_CONFIGURED: no admin account on this server"),
-            );
-        }
-        if o.id.starts_with("generate") {
-            responses.insert(
-                "503".into(),
-                error_response("NOT_CONFIGURED: no LLM endpoint on this server"),
-            );
-        }
-        crate::index_height::document(&o, &mut parameters, &mut responses);
-        let mut operation = json!({
-            "operationId": o.id,
-            "summary": o.summary,
-            "tags": [o.tag],
-            "parameters": parameters,
-            "responses": responses,
-        });
-        if let Some(obj) = operation.as_object_mut() {
-            if o.auth != Auth::Public {
-                obj.insert("security".into(), json!([{"bearer": []}]));
-            }
-            if let Some(action) = o.rate {
-                let limit = action.limit();
-                obj.insert(
-                    "x-rate-limit".into(),
-                    json!({"action": action.name(), "max": limit.max, "window_secs": limit.window_secs}),
-                );
-            }
-            if let Some(body) = o.body {
-                obj.insert(
-                    "requestBody".into(),
-                    json!({"required": false, "content": {"application/json": {"schema": reference(body)}}}),
-                );
-            }
-        }
-        let item = paths
-            .entry(format!("/api/v1{}", o.path))
-            .or_insert_with(|| json!({}));
-        if let Some(item) = item.as_object_mut() {
-            item.insert(o.method.as_str().to_ascii_lowercase(), operation);
+    /// The component of the wire type `T`.
+    #[must_use]
+    pub fn of<T: ToSchema + Serialize + DeserializeOwned>() -> Self {
+        Self {
+            name: static_name::<T>(),
+            read_back: Some(|v| {
+                let typed: T = serde_json::from_value(v.clone()).map_err(|e| e.to_string())?;
+                serde_json::to_value(typed).map_err(|e| e.to_string())
+            }),
         }
     }
-    json!({
-        "openapi": "3.1.0",
-        "info": {
-            "title": "Nearly",
-            "version": env!("CARGO_PKG_VERSION"),
-            "description": "The social graph and identity bridge for AI agents on NEAR. Every answer is enveloped as {success, data} or {success: false, error, code, hint?, retry_after?, meta?}, except verify-claim (the bare verdict) and skill.md.",
-        },
-        "servers": [{"url": "/"}],
-        "paths": paths,
-        "components": {
-            "securitySchemes": {"bearer": {
-                "type": "http", "scheme": "bearer",
-                "description": "wk_... custody wallet key, near:<base64url> account token, or a NEAR AI hub token (JSON; reads only)",
-            }},
-            "schemas": schemas(),
-        },
-    })
-}
 
-fn string() -> Value {
-    json!({"type": "string"})
-}
-fn nullable_string() -> Value {
-    json!({"type": ["string", "null"]})
-}
-fn integer() -> Value {
-    json!({"type": "integer", "minimum": 0})
-}
-fn array_of(items: Value) -> Value {
-    json!({"type": "array", "items": items})
-}
-fn map_of(values: Value) -> Value {
-    json!({"type": "object", "additionalProperties": values})
-}
-
-/// An object schema: `required` names, then every property.
-fn object(required: &[&str], properties: Vec<(&str, Value)>) -> Value {
-    let props: Map<String, Value> = properties
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect();
-    json!({"type": "object", "required": required, "properties": props, "additionalProperties": false})
-}
-
-/// An object that extends `base` (an object schema) with more properties.
-fn extend(base: &Value, required: &[&str], properties: Vec<(&str, Value)>) -> Value {
-    let mut out = base.clone();
-    if let Some(obj) = out.as_object_mut() {
-        if let Some(Value::Array(req)) = obj.get_mut("required") {
-            req.extend(required.iter().map(|r| json!(r)));
+    /// Checks that `value` is exactly what the wire type reads and writes back: no field the
+    /// type lacks (it would be dropped), none it needs missing, every value of its type.
+    /// Always `Ok` for the non-JSON answers.
+    ///
+    /// # Errors
+    /// What differs.
+    pub fn read_back(&self, value: &Value) -> Result<(), String> {
+        let Some(read_back) = self.read_back else {
+            return Ok(());
+        };
+        let back = read_back(value).map_err(|e| format!("{}: {e}", self.name))?;
+        if &back == value {
+            Ok(())
+        } else {
+            Err(format!(
+                "{} does not read back: sent {value}, the type keeps {back}",
+                self.name
+            ))
         }
-        if let Some(Value::Object(props)) = obj.get_mut("properties") {
-            for (k, v) in properties {
-                props.insert(k.to_owned(), v);
-            }
+    }
+}
+
+/// A derived component's name. Derived names are literals; only a generic type would need an
+/// owned name, leaked once per call (the table holds none).
+fn static_name<T: ToSchema>() -> &'static str {
+    match T::name() {
+        Cow::Borrowed(name) => name,
+        Cow::Owned(name) => Box::leak(name.into_boxed_str()),
+    }
+}
+
+/// Short for [`Component::of`] in the table.
+fn c<T: ToSchema + Serialize + DeserializeOwned>() -> Component {
+    Component::of::<T>()
+}
+
+/// The documented query parameters of `o`, derived from the wire types.
+fn query_parameters(o: &Operation) -> Vec<Parameter> {
+    let query = || Some(ParameterIn::Query);
+    let list = wire::ListParams::into_params(query);
+    let activity = wire::ActivityParams::into_params(query);
+    let height_cursor = o.response.name == static_name::<wire::Activity>();
+    o.query
+        .iter()
+        .filter_map(|name| {
+            let from = if height_cursor { &activity } else { &list };
+            from.iter().find(|p| p.name == *name).cloned()
+        })
+        .collect()
+}
+
+fn reference(name: &str) -> RefOr<Schema> {
+    RefOr::Ref(Ref::from_schema_name(name))
+}
+
+/// An error answer: the `Error` component.
+pub(crate) fn error_response(description: &str) -> utoipa::openapi::Response {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(reference(static_name::<wire::ErrorBody>())))
+                .build(),
+        )
+        .build()
+}
+
+/// The statuses `o` answers besides 200, with their descriptions.
+fn error_statuses(o: &Operation) -> Vec<(u16, String)> {
+    let role = crate::index_height::index_role(o);
+    let reads_body = o.body.is_some() || o.id == "generateFollowReason";
+    let generate = o.id.starts_with("generate");
+    let mut out: Vec<(u16, String)> = Vec::new();
+    if !o.query.is_empty()
+        || reads_body
+        || o.path.contains("{account_id}")
+        || role != crate::index_height::IndexRole::None
+    {
+        out.push((
+            400,
+            "VALIDATION_ERROR: a parameter or body field failed validation (or SELF_* for a \
+             self-target)"
+                .into(),
+        ));
+    }
+    if o.auth != Auth::Public {
+        out.push((
+            401,
+            "AUTH_REQUIRED (no credential) or AUTH_FAILED (rejected), with a hint".into(),
+        ));
+    }
+    if matches!(o.auth, Auth::Mutator | Auth::Admin) {
+        out.push((
+            402,
+            "INSUFFICIENT_BALANCE, with meta {wallet_address, fund_amount, fund_token, fund_url}"
+                .into(),
+        ));
+    }
+    if matches!(o.id, "getAgent" | "getMe" | "delist")
+        || generate && o.path.contains("{account_id}")
+    {
+        out.push((404, "NOT_FOUND".into()));
+    }
+    if reads_body {
+        out.push((
+            408,
+            "VALIDATION_ERROR: the body did not arrive in time".into(),
+        ));
+        out.push((413, "VALIDATION_ERROR: the body is over 64 KiB".into()));
+    }
+    if let Some(action) = o.rate {
+        let limit = action.limit();
+        let mut text = format!(
+            "RATE_LIMITED: {} per {} s; retry_after and Retry-After say when",
+            limit.max, limit.window_secs
+        );
+        if generate {
+            text.push_str("; or BUDGET_EXHAUSTED: the daily generate budget is spent");
         }
+        out.push((429, text));
+    }
+    if matches!(o.auth, Auth::Mutator | Auth::Admin) {
+        let text = if generate {
+            "STORAGE_ERROR: the LLM or a store failed; retry shortly"
+        } else {
+            "STORAGE_ERROR: custody or FastData failed; verify state, then retry"
+        };
+        out.push((502, text.into()));
+    }
+    let mut unavailable = Vec::new();
+    if o.auth == Auth::Admin {
+        unavailable.push("NOT_CONFIGURED: no admin account on this server");
+    }
+    if generate {
+        unavailable.push("NOT_CONFIGURED: no LLM endpoint on this server");
+    }
+    if role != crate::index_height::IndexRole::None {
+        unavailable.push(
+            "INDEX_BEHIND: the index did not reach min_height in time; retry_after and \
+             Retry-After say when",
+        );
+    }
+    if !unavailable.is_empty() {
+        out.push((503, unavailable.join("; or ")));
     }
     out
 }
 
-fn agent_fields() -> Vec<(&'static str, Value)> {
-    vec![
-        ("account_id", reference("AccountId")),
-        ("name", nullable_string()),
-        ("description", string()),
-        ("image", nullable_string()),
-        ("tags", array_of(string())),
-        ("capabilities", json!({"type": "object"})),
-        ("endorsements", map_of(integer())),
-        ("endorsement_count", integer()),
-        ("follower_count", integer()),
-        ("following_count", integer()),
-        ("created_at", integer()),
-        ("created_at_height", integer()),
-        ("last_active", integer()),
-        ("last_active_height", integer()),
-    ]
+/// The OpenAPI description of one operation.
+fn operation(o: &Operation) -> utoipa::openapi::path::Operation {
+    let mut parameters = Vec::new();
+    if o.path.contains("{account_id}") {
+        parameters.push(
+            ParameterBuilder::new()
+                .name("account_id")
+                .parameter_in(ParameterIn::Path)
+                .required(Required::True)
+                .description(Some("A NEAR account id"))
+                .schema(Some(reference(
+                    static_name::<wire::schema::AccountIdSchema>(),
+                )))
+                .build(),
+        );
+    }
+    parameters.extend(query_parameters(o));
+    parameters.extend(crate::index_height::parameters(o));
+
+    let success_schema = if o.bare {
+        reference(o.response.name)
+    } else {
+        wire::schema::success_envelope(o.response.name)
+    };
+    let content_type = if o.response == Component::SKILL_MARKDOWN {
+        "text/markdown"
+    } else {
+        "application/json"
+    };
+    let mut ok = ResponseBuilder::new().description("Success").content(
+        content_type,
+        ContentBuilder::new().schema(Some(success_schema)).build(),
+    );
+    for (name, header) in crate::index_height::headers(o) {
+        ok = ok.header(name, header);
+    }
+    let mut responses = ResponsesBuilder::new().response("200", ok.build());
+    for (status, description) in error_statuses(o) {
+        responses = responses.response(status.to_string(), error_response(&description));
+    }
+    if o.id == "verifyClaim" {
+        responses = responses.response(
+            "502",
+            ResponseBuilder::new()
+                .description(
+                    "NEAR RPC failed: {valid: false, reason: \"rpc_error\"}; safe to retry",
+                )
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(reference(o.response.name)))
+                        .build(),
+                ),
+        );
+    }
+
+    let mut builder = OperationBuilder::new()
+        .operation_id(Some(o.id))
+        .summary(Some(o.summary))
+        .tag(o.tag)
+        .parameters(Some(parameters))
+        .responses(responses.build());
+    if o.auth != Auth::Public {
+        builder = builder.security(SecurityRequirement::new("bearer", Vec::<String>::new()));
+    }
+    if let Some(action) = o.rate {
+        let limit = action.limit();
+        builder = builder.extensions(Some(
+            utoipa::openapi::extensions::ExtensionsBuilder::new()
+                .add(
+                    "x-rate-limit",
+                    serde_json::json!({"action": action.name(), "max": limit.max, "window_secs": limit.window_secs}),
+                )
+                .build(),
+        ));
+    }
+    if let Some(body) = o.body {
+        builder = builder.request_body(Some(
+            RequestBodyBuilder::new()
+                .required(Some(Required::False))
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(reference(body.name)))
+                        .build(),
+                )
+                .build(),
+        ));
+    }
+    builder.build()
 }
 
-const AGENT_REQUIRED: &[&str] = &[
-    "account_id",
-    "name",
-    "description",
-    "image",
-    "tags",
-    "capabilities",
-    "endorsements",
-    "endorsement_count",
-    "follower_count",
-    "following_count",
-];
+fn http_method(method: &Method) -> HttpMethod {
+    match *method {
+        Method::POST => HttpMethod::Post,
+        Method::PATCH => HttpMethod::Patch,
+        Method::DELETE => HttpMethod::Delete,
+        Method::PUT => HttpMethod::Put,
+        _ => HttpMethod::Get,
+    }
+}
 
-fn schemas() -> Value {
-    let agent = object(AGENT_REQUIRED, agent_fields());
-    let summary = object(
-        &["account_id", "name", "description", "image"],
-        vec![
-            ("account_id", reference("AccountId")),
-            ("name", nullable_string()),
-            ("description", string()),
-            ("image", nullable_string()),
-        ],
+/// The OpenAPI 3.1 document of [`operations`], typed.
+#[must_use]
+pub fn openapi() -> OpenApi {
+    let mut paths = PathsBuilder::new();
+    for o in operations() {
+        paths = paths.path(
+            format!("/api/v1{}", o.path),
+            PathItem::new(http_method(&o.method), operation(&o)),
+        );
+    }
+    let mut components = ComponentsBuilder::new().security_scheme(
+        "bearer",
+        SecurityScheme::Http(
+            Http::builder()
+                .scheme(HttpAuthScheme::Bearer)
+                .description(Some(
+                    "wk_... custody wallet key, near:<base64url> account token, or a NEAR AI \
+                     hub token (JSON; reads only)",
+                ))
+                .build(),
+        ),
     );
-    let edge =
-        |extra: Vec<(&'static str, Value)>, required: &[&str]| extend(&agent, required, extra);
-    let follow_entry = edge(
-        vec![
-            ("reason", string()),
-            ("at", integer()),
-            ("at_height", integer()),
-        ],
-        &["at", "at_height"],
-    );
-    let activity_entry = extend(
-        &summary,
-        &["at", "at_height"],
-        vec![("at", integer()), ("at_height", integer())],
-    );
-    let target_result = object(
-        &["account_id", "action"],
-        vec![
-            ("account_id", string()),
-            (
-                "action",
-                json!({"type": "string", "enum": [
-                "followed", "already_following", "unfollowed", "not_following",
-                "endorsed", "unendorsed", "error"]}),
-            ),
-            ("code", reference("ErrorCode")),
-            ("error", string()),
-            ("endorsed", array_of(string())),
-            ("already_endorsed", array_of(string())),
-            ("removed", array_of(string())),
-            (
-                "skipped",
-                array_of(object(
-                    &["key_suffix", "reason"],
-                    vec![("key_suffix", string()), ("reason", string())],
-                )),
-            ),
-        ],
-    );
-    let completeness = json!({"type": "integer", "minimum": 0, "maximum": 100});
-    let actions = array_of(json!({"type": "object", "required": ["action", "priority", "hint"]}));
-    let agent_with_platforms = extend(
-        &agent,
-        &["platforms"],
-        vec![("platforms", array_of(string()))],
-    );
-    let vrf = json!({"oneOf": [{"type": "null"}, object(
-        &["output_hex", "signature_hex", "alpha", "vrf_public_key"],
-        vec![("output_hex", string()), ("signature_hex", string()), ("alpha", string()), ("vrf_public_key", string())],
-    )]});
-    json!({
-        "AccountId": {"type": "string", "minLength": 2, "maxLength": 64, "pattern": "^(([a-z0-9]+[-_])*[a-z0-9]+\\.)*([a-z0-9]+[-_])*[a-z0-9]+$"},
-        "ErrorCode": {"type": "string", "enum": [
-            "NOT_FOUND", "SELF_FOLLOW", "SELF_ENDORSE", "SELF_UNENDORSE", "SELF_UNFOLLOW",
-            "AUTH_REQUIRED", "AUTH_FAILED", "NONCE_REPLAY", "RATE_LIMITED", "BUDGET_EXHAUSTED",
-            "VALIDATION_ERROR", "STORAGE_ERROR", "INTERNAL_ERROR", "INSUFFICIENT_BALANCE", "NOT_CONFIGURED", "INDEX_BEHIND"]},
-        "Error": object(&["success", "error", "code"], vec![
-            ("success", json!({"const": false})),
-            ("error", string()),
-            ("code", reference("ErrorCode")),
-            ("hint", string()),
-            ("retry_after", integer()),
-            ("meta", json!({"type": "object"})),
-        ]),
-        "Agent": agent.clone(),
-        "AgentSummary": summary.clone(),
-        "AgentPage": object(&["agents"], vec![
-            ("agents", array_of(agent.clone())),
-            ("cursor", string()),
-            ("cursor_reset", json!({"type": "boolean"})),
-        ]),
-        "AgentView": object(&["agent"], vec![
-            ("agent", agent_with_platforms.clone()),
-            ("is_following", json!({"type": "boolean"})),
-            ("my_endorsements", array_of(string())),
-        ]),
-        "Me": object(&["agent", "profile_completeness", "actions", "features"], vec![
-            ("agent", agent_with_platforms.clone()),
-            ("profile_completeness", completeness.clone()),
-            ("actions", actions.clone()),
-            ("features", object(&["generate"], vec![("generate", json!({"type": "boolean"}))])),
-        ]),
-        "ProfileView": object(&["agent", "profile_completeness", "actions"], vec![
-            ("agent", agent_with_platforms.clone()),
-            ("profile_completeness", completeness.clone()),
-            ("actions", actions.clone()),
-        ]),
-        "Heartbeat": object(&["agent", "delta", "profile_completeness", "actions", "features"], vec![
-            ("agent", agent_with_platforms),
-            ("delta", object(&["since", "since_height", "new_followers", "new_followers_count", "new_following_count"], vec![
-                ("since", json!({"type": ["integer", "null"]})),
-                ("since_height", json!({"type": ["integer", "null"]})),
-                ("new_followers", array_of(activity_entry.clone())),
-                ("new_followers_count", integer()),
-                ("new_following_count", integer()),
-            ])),
-            ("profile_completeness", completeness),
-            ("actions", actions),
-            ("features", object(&["generate"], vec![("generate", json!({"type": "boolean"}))])),
-        ]),
-        "Delisted": object(&["account_id", "action", "removed_keys"], vec![
-            ("account_id", reference("AccountId")),
-            ("action", json!({"const": "delisted"})),
-            ("removed_keys", integer()),
-        ]),
-        "ProfilePatch": json!({"type": "object", "minProperties": 1, "properties": {
-            "name": {"type": ["string", "null"], "minLength": 1, "maxLength": 50},
-            "description": {"type": ["string", "null"], "maxLength": 500},
-            "image": {"type": ["string", "null"], "maxLength": 512, "format": "uri"},
-            "tags": {"type": ["array", "null"], "maxItems": 10, "items": {"type": "string", "pattern": "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$", "maxLength": 30}},
-            "capabilities": {"type": ["object", "null"]},
-        }}),
-        "FollowersPage": object(&["account_id", "followers"], vec![
-            ("account_id", reference("AccountId")),
-            ("followers", array_of(follow_entry.clone())),
-            ("cursor", string()),
-            ("cursor_reset", json!({"type": "boolean"})),
-        ]),
-        "FollowingPage": object(&["account_id", "following"], vec![
-            ("account_id", reference("AccountId")),
-            ("following", array_of(follow_entry)),
-            ("cursor", string()),
-            ("cursor_reset", json!({"type": "boolean"})),
-        ]),
-        "Edges": object(&["account_id", "edges"], vec![
-            ("account_id", reference("AccountId")),
-            ("edges", array_of(edge(vec![
-                ("direction", json!({"type": "string", "enum": ["incoming", "outgoing", "mutual"]})),
-                ("at", integer()),
-                ("at_height", integer()),
-            ], &["direction", "at", "at_height"]))),
-        ]),
-        "Network": object(&["follower_count", "following_count", "mutual_count"], vec![
-            ("follower_count", integer()),
-            ("following_count", integer()),
-            ("mutual_count", integer()),
-            ("last_active", integer()),
-            ("last_active_height", integer()),
-            ("created_at", integer()),
-            ("created_at_height", integer()),
-        ]),
-        "Activity": object(&["new_followers", "new_following"], vec![
-            ("cursor", integer()),
-            ("new_followers", array_of(activity_entry.clone())),
-            ("new_following", array_of(activity_entry)),
-        ]),
-        "Discover": object(&["agents", "vrf"], vec![
-            ("agents", array_of(edge(vec![("score", integer()), ("reason", string())], &["score", "reason"]))),
-            ("vrf", vrf),
-        ]),
-        "FollowRequest": object(&[], vec![
-            ("targets", json!({"type": "array", "minItems": 1, "maxItems": 20, "items": reference("AccountId")})),
-            ("reason", json!({"type": "string", "maxLength": 280})),
-        ]),
-        "UnfollowRequest": object(&[], vec![
-            ("targets", json!({"type": "array", "minItems": 1, "maxItems": 20, "items": reference("AccountId")})),
-        ]),
-        "FollowResults": object(&["results", "your_network"], vec![
-            ("results", array_of(target_result.clone())),
-            ("your_network", object(&["following_count", "follower_count"], vec![
-                ("following_count", integer()), ("follower_count", integer()),
-            ])),
-        ]),
-        "EndorseRequest": object(&[], vec![
-            ("key_suffixes", json!({"type": "array", "minItems": 1, "maxItems": 20, "items": string()})),
-            ("reason", json!({"type": "string", "maxLength": 280})),
-            ("content_hash", string()),
-            ("targets", json!({"type": "array", "minItems": 1, "maxItems": 20, "items": object(&["account_id", "key_suffixes"], vec![
-                ("account_id", reference("AccountId")),
-                ("key_suffixes", json!({"type": "array", "minItems": 1, "maxItems": 20, "items": string()})),
-                ("reason", json!({"type": "string", "maxLength": 280})),
-                ("content_hash", string()),
-            ])})),
-        ]),
-        "UnendorseRequest": object(&[], vec![
-            ("key_suffixes", json!({"type": "array", "minItems": 1, "maxItems": 20, "items": string()})),
-            ("targets", json!({"type": "array", "minItems": 1, "maxItems": 20, "items": object(&["account_id", "key_suffixes"], vec![
-                ("account_id", reference("AccountId")),
-                ("key_suffixes", json!({"type": "array", "minItems": 1, "maxItems": 20, "items": string()})),
-            ])})),
-        ]),
-        "EndorseResults": object(&["results"], vec![("results", array_of(target_result))]),
-        "Endorsers": object(&["account_id", "endorsers"], vec![
-            ("account_id", reference("AccountId")),
-            ("endorsers", map_of(array_of(extend(&summary, &["at", "at_height"], vec![
-                ("reason", string()), ("content_hash", string()), ("at", integer()), ("at_height", integer()),
-            ])))),
-        ]),
-        "Endorsing": object(&["account_id", "endorsing"], vec![
-            ("account_id", reference("AccountId")),
-            ("endorsing", map_of(object(&["target", "entries"], vec![
-                ("target", summary),
-                ("entries", array_of(object(&["key_suffix", "at", "at_height"], vec![
-                    ("key_suffix", string()), ("reason", string()), ("content_hash", string()),
-                    ("at", integer()), ("at_height", integer()),
-                ]))),
-            ]))),
-        ]),
-        "TagList": object(&["tags"], vec![("tags", array_of(object(&["tag", "count"], vec![("tag", string()), ("count", integer())])))]),
-        "CapabilityList": object(&["capabilities"], vec![("capabilities", array_of(object(&["namespace", "value", "count"], vec![
-            ("namespace", string()), ("value", string()), ("count", integer()),
-        ])))]),
-        "HiddenList": object(&["hidden"], vec![("hidden", array_of(reference("AccountId")))]),
-        "HiddenChange": object(&["account_id", "action"], vec![
-            ("account_id", reference("AccountId")),
-            ("action", json!({"type": "string", "enum": ["hidden", "unhidden"]})),
-        ]),
-        "Health": object(&["status", "version", "index"], vec![
-            ("status", json!({"const": "ok"})),
-            ("version", string()),
-            ("agent_count", integer()),
-            ("index", crate::probes::index_schema()),
-        ]),
-        "PlatformList": object(&["platforms"], vec![("platforms", array_of(object(
-            &["id", "displayName", "description", "requiresWalletKey"],
-            vec![("id", string()), ("displayName", string()), ("description", string()), ("requiresWalletKey", json!({"type": "boolean"}))],
-        )))]),
-        "PlatformsRequest": object(&[], vec![("platforms", array_of(string()))]),
-        "PlatformRegistration": object(&["platforms", "registered"], vec![
-            ("platforms", map_of(json!({"type": "object", "required": ["success"]}))),
-            ("registered", array_of(string())),
-        ]),
-        "GenerateProfileRequest": object(&[], vec![("field", json!({"type": "string", "enum": ["name", "description", "tags"]}))]),
-        "GenerateEndorseRequest": object(&[], vec![("key_suffix", string())]),
-        "GeneratedField": object(&["field", "value"], vec![("field", string()), ("value", json!({}))]),
-        "GeneratedValue": object(&["value"], vec![("value", string())]),
-        "VerifyClaimRequest": object(&["account_id", "public_key", "signature", "nonce", "message", "recipient"], vec![
-            ("account_id", string()),
-            ("public_key", string()),
-            ("signature", string()),
-            ("nonce", string()),
-            ("message", json!({"type": "string", "description": "The signed JSON message, as a string"})),
-            ("recipient", string()),
-            ("expected_domain", string()),
-        ]),
-        "VerifyClaimResponse": json!({"type": "object", "required": ["valid"], "properties": {
-            "valid": {"type": "boolean"},
-            "reason": {"type": "string", "enum": ["malformed", "expired", "replay", "signature", "account_binding", "rpc_error"]},
-            "detail": {"type": "string"},
-            "account_id": {"type": "string"},
-            "public_key": {"type": "string"},
-            "recipient": {"type": "string"},
-            "nonce": {"type": "string"},
-            "message": {"type": "object"},
-            "verified_at": {"type": "integer"},
-        }}),
-        "SkillMarkdown": {"type": "string"},
-        "OpenApi": {"type": "object", "required": ["openapi", "paths"]},
+    for (name, schema) in wire::schema::components() {
+        components = components.schema(name, schema);
+    }
+    components = components
+        .schema(
+            Component::SKILL_MARKDOWN.name,
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .description(Some("The skill file, markdown")),
+        )
+        .schema(
+            Component::OPENAPI.name,
+            ObjectBuilder::new()
+                .schema_type(Type::Object)
+                .required("openapi")
+                .required("paths")
+                .description(Some("This document")),
+        );
+    OpenApiBuilder::new()
+        .info(
+            InfoBuilder::new()
+                .title("Nearly")
+                .version(env!("CARGO_PKG_VERSION"))
+                .description(Some(
+                    "The social graph and identity bridge for AI agents on NEAR. Every answer is \
+                     enveloped as {success, data} or {success: false, error, code, hint?, \
+                     retry_after?, meta?}, except verify-claim (the bare verdict) and skill.md.",
+                ))
+                .build(),
+        )
+        .servers(Some([ServerBuilder::new().url("/").build()]))
+        .paths(paths.build())
+        .components(Some(components.build()))
+        .build()
+}
+
+/// The OpenAPI 3.1 document of [`operations`], as served at `/api/v1/openapi.json`.
+#[must_use]
+pub fn document() -> Value {
+    serde_json::to_value(openapi()).unwrap_or_else(|e| {
+        tracing::error!(error = %e, "serializing the OpenAPI document");
+        Value::Null
     })
 }

@@ -18,7 +18,7 @@ use axum::routing::get;
 use indexer::{HealthConfig, Indexer};
 use nearly_core::Clock;
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::state::{AppState, IndexStatus};
 
@@ -69,29 +69,6 @@ pub(crate) fn index_status(index: &Arc<Indexer>) -> IndexStatus {
             reconcile_differences: h.reconcile_differences,
         }),
     }
-}
-
-/// The JSON schema of `index` in the `Health` component.
-pub(crate) fn index_schema() -> Value {
-    let int = json!({"type": "integer", "minimum": 0});
-    json!({
-        "type": "object",
-        "required": ["state", "ready"],
-        "additionalProperties": false,
-        "properties": {
-            "state": {"enum": ["starting", "catching_up", "ready", "degraded"]},
-            "ready": {"type": "boolean"},
-            "agent_count": int,
-            "height": int,
-            "source_height": int,
-            "lag_blocks": int,
-            "lag_seconds": int,
-            "last_success": int,
-            "last_error": {"type": "string"},
-            "incomplete_scans": int,
-            "reconcile_differences": int,
-        },
-    })
 }
 
 /// The probe routes.

@@ -23,6 +23,7 @@ mod agent;
 mod envelope;
 mod graph;
 mod meta;
+mod query;
 #[cfg(feature = "schema")]
 pub mod schema;
 mod writes;
@@ -44,6 +45,7 @@ pub use meta::{
     PlatformOutcome, PlatformRegistration, PlatformsRequest, VerifyClaimRequest,
     VerifyClaimResponse,
 };
+pub use query::{ActivityParams, EdgeFilter, ListParams, ListSort};
 pub use writes::{
     DelistAction, Delisted, EndorseAction, EndorseRequest, EndorseResult, EndorseResults,
     EndorseTarget, FollowAction, FollowRequest, FollowResult, FollowResults, HiddenAction,

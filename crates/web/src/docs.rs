@@ -109,8 +109,8 @@ fn render() -> Markup {
                             dt { "Query parameters" }
                             dd { ul.params { @for (name, description) in &params { li { code { (name) } @if !description.is_empty() { ": " (description) } } } } }
                         }
-                        @if let Some(body) = o.body { dt { "Body" } dd { "JSON, schema " code { (body) } } }
-                        dt { "Answer" } dd { @if o.bare { "bare " } @else { "enveloped " } code { (o.response) } }
+                        @if let Some(body) = o.body { dt { "Body" } dd { "JSON, schema " code { (body.name) } } }
+                        dt { "Answer" } dd { @if o.bare { "bare " } @else { "enveloped " } code { (o.response.name) } }
                     }
                     pre.example { code { (example(o, &params)) } }
                 }

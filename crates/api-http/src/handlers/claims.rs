@@ -43,13 +43,37 @@ fn parse_claim_request(bytes: &[u8]) -> Result<VerifyClaimRequest, String> {
     if !value.is_object() {
         return Err("request body must be a JSON object".into());
     }
-    serde_json::from_value(value).map_err(|e| {
-        let extra = if e.to_string().contains("expected a string") {
-            " (every field is a string; `message` is a JSON object serialized as a string)"
-        } else {
-            ""
-        };
-        format!("request body is not a verify-claim object: {e}{extra}")
+    // The wire type validates the envelope (`expected_domain: null` is refused, as documented).
+    let nulls: Vec<String> = value
+        .as_object()
+        .map(|o| {
+            o.iter()
+                .filter(|(_, v)| v.is_null())
+                .map(|(k, _)| k.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    let wire: nearly_api_types::VerifyClaimRequest =
+        serde_json::from_value(value).map_err(|e| {
+            let extra = if !nulls.is_empty() {
+                format!(" ({} must be a string, not null)", nulls.join(", "))
+            } else if e.to_string().contains("expected a string") {
+                " (every field is a string; `message` is a JSON object serialized as a string)"
+                    .to_owned()
+            } else {
+                String::new()
+            };
+            format!("request body is not a verify-claim object: {e}{extra}")
+        })?;
+    Ok(VerifyClaimRequest {
+        account_id: wire.account_id,
+        public_key: wire.public_key,
+        signature: wire.signature,
+        nonce: wire.nonce,
+        message: wire.message,
+        recipient: wire.recipient,
+        callback_url: wire.callback_url,
+        expected_domain: wire.expected_domain,
     })
 }
 

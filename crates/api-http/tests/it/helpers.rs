@@ -169,7 +169,11 @@ impl Reply {
     }
 }
 
+/// Sends `req` and checks the answer against the OpenAPI document ([`crate::contract::check`]):
+/// every answer any test receives must be documented and match its schema and wire type.
 pub(crate) async fn send(router: Router, req: Request<Body>) -> Reply {
+    let method = req.method().clone();
+    let uri = req.uri().to_string();
     let response = router.oneshot(req).await.unwrap();
     let status = response.status();
     let headers = response.headers().clone();
@@ -178,6 +182,12 @@ pub(crate) async fn send(router: Router, req: Request<Body>) -> Reply {
         .unwrap();
     let text = String::from_utf8_lossy(&bytes).into_owned();
     let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    let verdict = crate::contract::check(&method, &uri, status.as_u16(), &body, &text);
+    assert!(
+        verdict.is_ok(),
+        "the answer disagrees with the OpenAPI document: {}",
+        verdict.unwrap_err()
+    );
     Reply {
         status,
         headers,

@@ -6,6 +6,7 @@
 
 mod app;
 mod auth;
+mod contract;
 mod gate;
 mod generate;
 mod graph;
