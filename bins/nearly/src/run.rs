@@ -227,7 +227,7 @@ async fn dispatch(ctx: &Context, command: Command) -> Result<Output, Failure> {
                 let mut s = agent_fields(&m.agent);
                 s.push_str(&fields(&[(
                     "completeness",
-                    count(m.profile_completeness.map(u64::from)),
+                    count(Some(u64::from(m.profile_completeness))),
                 )]));
                 if !m.actions.is_empty() {
                     s.push_str("\nSuggested actions:\n");
@@ -236,9 +236,9 @@ async fn dispatch(ctx: &Context, command: Command) -> Result<Output, Failure> {
                         .iter()
                         .map(|a| {
                             vec![
-                                opt(a.priority.as_deref()),
-                                opt(a.field.as_deref().or(a.action.as_deref())),
-                                opt(a.hint.as_deref()),
+                                wire_str(&a.priority),
+                                a.field.clone().unwrap_or_else(|| a.action.clone()),
+                                a.hint.clone(),
                             ]
                         })
                         .collect();
@@ -343,7 +343,7 @@ async fn dispatch(ctx: &Context, command: Command) -> Result<Output, Failure> {
                                 x.account_id.clone(),
                                 opt(x.name.as_deref()),
                                 short(&opt(x.reason.as_deref()), 40),
-                                time(x.at),
+                                time(Some(x.at)),
                             ]
                         })
                     })
@@ -363,7 +363,7 @@ async fn dispatch(ctx: &Context, command: Command) -> Result<Output, Failure> {
                                 target.clone(),
                                 x.key_suffix.clone(),
                                 short(&opt(x.reason.as_deref()), 40),
-                                time(x.at),
+                                time(Some(x.at)),
                             ]
                         })
                     })
@@ -387,7 +387,7 @@ async fn dispatch(ctx: &Context, command: Command) -> Result<Output, Failure> {
                     .map(|x| {
                         vec![
                             x.agent.account_id.clone(),
-                            x.direction.clone(),
+                            wire_str(&x.direction),
                             opt(x.agent.name.as_deref()),
                         ]
                     })
@@ -428,7 +428,7 @@ async fn dispatch(ctx: &Context, command: Command) -> Result<Output, Failure> {
                         vec![
                             s.agent.account_id.clone(),
                             opt(s.agent.name.as_deref()),
-                            opt(s.reason.as_deref()),
+                            s.reason.clone(),
                         ]
                     })
                     .collect();
@@ -439,10 +439,10 @@ async fn dispatch(ctx: &Context, command: Command) -> Result<Output, Failure> {
             let (c, _) = ctx.authed()?;
             let a = c.activity(cursor).await?;
             Ok(Output::ok(ctx.render(&a, |a| {
-                let summary = |list: &[nearly_sdk::AgentSummary]| {
+                let summary = |list: &[nearly_sdk::ActivityEntry]| {
                     let rows: Vec<Vec<String>> = list
                         .iter()
-                        .map(|x| vec![x.account_id.clone(), opt(x.name.as_deref())])
+                        .map(|x| vec![x.summary.account_id.clone(), opt(x.summary.name.as_deref())])
                         .collect();
                     table(&["ACCOUNT", "NAME"], &rows)
                 };
@@ -538,7 +538,7 @@ async fn dispatch(ctx: &Context, command: Command) -> Result<Output, Failure> {
             let h = ctx.public()?.health().await?;
             Ok(Output::ok(ctx.render(&h, |h| {
                 fields(&[
-                    ("status", h.status.clone()),
+                    ("status", wire_str(&h.status)),
                     ("agents", count(h.agent_count)),
                 ])
             })))
@@ -607,13 +607,13 @@ async fn heartbeat(ctx: &Context, run_loop: bool) -> Result<Output, Failure> {
                 s.push_str(&fields(&[
                     ("new followers", delta.new_followers_count.to_string()),
                     ("new following", delta.new_following_count.to_string()),
-                    ("since height", count(delta.since_height)),
+                    ("since height", delta.since_height.to_string()),
                 ]));
                 for f in &delta.new_followers {
                     s.push_str(&format!(
                         "  + {} {}\n",
-                        f.account_id,
-                        opt(f.name.as_deref())
+                        f.summary.account_id,
+                        opt(f.summary.name.as_deref())
                     ));
                 }
             }
@@ -634,7 +634,7 @@ async fn heartbeat(ctx: &Context, run_loop: bool) -> Result<Output, Failure> {
                         delta
                             .new_followers
                             .iter()
-                            .map(|f| format!(" {}", f.account_id))
+                            .map(|f| format!(" {}", f.summary.account_id))
                             .collect::<String>()
                     );
                 }
@@ -715,7 +715,8 @@ async fn follow_list(ctx: &Context, args: ListArgs, followers: bool) -> Result<O
         c.following(&args.id, &page).await?
     };
     Ok(Output::ok(ctx.render(&list, |l| {
-        let mut s = agents_table(&l.agents);
+        let agents: Vec<Agent> = l.agents.iter().map(|e| e.agent.clone()).collect();
+        let mut s = agents_table(&agents);
         if let Some(cursor) = &l.cursor {
             s.push_str(&format!("next page: --cursor {cursor}\n"));
         }
@@ -752,10 +753,11 @@ async fn platforms(ctx: &Context, action: Option<PlatformsCommand>) -> Result<Ou
             if ctx.credentials_from_file() {
                 for (id, result) in &r.platforms {
                     if let (true, Some(credentials)) = (result.success, &result.credentials) {
-                        match ctx
-                            .store
-                            .save_platform(&creds.account_id, id, credentials.clone())
-                        {
+                        match ctx.store.save_platform(
+                            &creds.account_id,
+                            id,
+                            Value::Object(credentials.clone()),
+                        ) {
                             Ok(()) => save_note.push_str(&format!(
                                 "saved {id} credentials to {}\n",
                                 ctx.store.path().display()
@@ -819,7 +821,10 @@ async fn verify_claim(ctx: &Context, file: Option<PathBuf>) -> Result<Output, Fa
         } else {
             fields(&[
                 ("valid", "no".into()),
-                ("reason", opt(v.reason.as_deref())),
+                (
+                    "reason",
+                    v.reason.as_ref().map(wire_str).unwrap_or_default(),
+                ),
                 ("detail", opt(v.detail.as_deref())),
             ])
         }
@@ -843,7 +848,7 @@ async fn hidden(ctx: &Context, action: Option<HiddenCommand>) -> Result<Output, 
         Some(HiddenCommand::Remove { id }) => ctx.authed()?.0.unhide(&id).await?,
     };
     Ok(Output::ok(ctx.render(&change, |c| {
-        format!("{} {}\n", c.action, c.account_id)
+        format!("{} {}\n", wire_str(&c.action), c.account_id)
     })))
 }
 
@@ -860,8 +865,8 @@ fn agent_fields(a: &Agent) -> String {
         ("image", opt(a.image.as_deref())),
         ("tags", opt(Some(&a.tags.join(", ")))),
         ("capabilities", caps),
-        ("followers", count(a.follower_count)),
-        ("following", count(a.following_count)),
+        ("followers", a.follower_count.to_string()),
+        ("following", a.following_count.to_string()),
         ("last active", time(a.last_active)),
         ("created", time(a.created_at)),
     ])
@@ -875,7 +880,7 @@ fn agents_table(agents: &[Agent]) -> String {
                 a.account_id.clone(),
                 opt(a.name.as_deref()),
                 short(&a.tags.join(","), 30),
-                count(a.follower_count),
+                a.follower_count.to_string(),
                 time(a.last_active),
             ]
         })
@@ -895,10 +900,7 @@ fn follow_output(ctx: &Context, r: &FollowResponse) -> Output {
             .map(|x| {
                 vec![
                     x.account_id.clone(),
-                    serde_json::to_value(&x.action)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_owned))
-                        .unwrap_or_default(),
+                    wire_str(&x.action),
                     opt(x.code.as_deref()),
                     opt(x.error.as_deref()),
                 ]
@@ -927,14 +929,14 @@ fn endorse_output(ctx: &Context, r: &EndorseResponse) -> Output {
             .iter()
             .map(|x| {
                 let suffixes = match x.action {
-                    EndorseAction::Unendorsed => x.removed.join(", "),
-                    _ => x.endorsed.join(", "),
+                    EndorseAction::Unendorsed => x.removed.clone().unwrap_or_default().join(", "),
+                    _ => x.endorsed.clone().unwrap_or_default().join(", "),
                 };
                 let mut detail = Vec::new();
-                if !x.already_endorsed.is_empty() {
-                    detail.push(format!("already: {}", x.already_endorsed.join(", ")));
+                if let Some(already) = x.already_endorsed.as_ref().filter(|a| !a.is_empty()) {
+                    detail.push(format!("already: {}", already.join(", ")));
                 }
-                for s in &x.skipped {
+                for s in x.skipped.iter().flatten() {
                     detail.push(format!("skipped {:?}: {}", s.key_suffix, s.reason));
                 }
                 if let Some(code) = &x.code {
@@ -942,10 +944,7 @@ fn endorse_output(ctx: &Context, r: &EndorseResponse) -> Output {
                 }
                 vec![
                     x.account_id.clone(),
-                    serde_json::to_value(&x.action)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_owned))
-                        .unwrap_or_default(),
+                    wire_str(&x.action),
                     opt(Some(&suffixes)),
                     opt(Some(&detail.join("; "))),
                 ]
@@ -957,6 +956,14 @@ fn endorse_output(ctx: &Context, r: &EndorseResponse) -> Output {
         text,
         exit: if partial { Exit::Partial } else { Exit::Ok },
     }
+}
+
+/// A wire enum's string (`"high"`, `"mutual"`, ...).
+fn wire_str<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

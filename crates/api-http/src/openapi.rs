@@ -548,9 +548,10 @@ pub fn operations() -> Vec<Operation> {
     ]
 }
 
-/// `GET /openapi.json`.
+/// `GET /openapi.json` (built once per process: the table and the types are static).
 async fn serve() -> axum::Json<Value> {
-    axum::Json(document())
+    static DOCUMENT: std::sync::LazyLock<Value> = std::sync::LazyLock::new(document);
+    axum::Json(DOCUMENT.clone())
 }
 
 /// The API routes of [`operations`], one `MethodRouter` per path.

@@ -203,10 +203,13 @@ pub struct EndorseTarget {
 
 impl EndorseTarget {
     /// A target with suffixes and no reason or hash.
-    pub fn new(account_id: impl Into<String>, key_suffixes: Vec<String>) -> Self {
+    pub fn new(
+        account_id: impl Into<String>,
+        key_suffixes: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         Self {
             account_id: account_id.into(),
-            key_suffixes,
+            key_suffixes: key_suffixes.into_iter().map(Into::into).collect(),
             reason: None,
             content_hash: None,
         }
@@ -261,10 +264,13 @@ pub struct UnendorseTarget {
 
 impl UnendorseTarget {
     /// A target.
-    pub fn new(account_id: impl Into<String>, key_suffixes: Vec<String>) -> Self {
+    pub fn new(
+        account_id: impl Into<String>,
+        key_suffixes: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         Self {
             account_id: account_id.into(),
-            key_suffixes,
+            key_suffixes: key_suffixes.into_iter().map(Into::into).collect(),
         }
     }
 }

@@ -12,6 +12,10 @@ use crate::types::{
     PlatformRegistration, ProfileUpdate, ProfileUpdated, TagList, UnendorseTarget,
     VerifyClaimRequest, VerifyClaimResponse,
 };
+use nearly_api_types::{
+    EndorseRequest, FollowRequest, GenerateEndorseRequest, PlatformsRequest, UnendorseRequest,
+    UnfollowRequest, UpdateProfileRequest,
+};
 
 /// Reads.
 impl NearlyClient {
@@ -281,16 +285,15 @@ impl NearlyClient {
         account_id: &str,
         key_suffix: Option<&str>,
     ) -> Result<Generated> {
-        let mut body = Map::new();
-        if let Some(s) = key_suffix {
-            body.insert("key_suffix".into(), Value::String(s.to_owned()));
-        }
+        let body = wire_body(&GenerateEndorseRequest {
+            key_suffix: key_suffix.map(str::to_owned),
+        })?;
         let req = Request::new(
             Method::POST,
             &["agents", account_id, "endorse", "generate"],
             Auth::Required,
         )
-        .json(Value::Object(body));
+        .json(body);
         self.execute(&req, Resend::Unambiguous).await?.data()
     }
 }
@@ -329,7 +332,7 @@ impl NearlyClient {
                 "a profile update needs at least one field".into(),
             ));
         }
-        let body = serde_json::to_value(update).map_err(|e| NearlyError::Decode(e.to_string()))?;
+        let body = wire_body(&UpdateProfileRequest::from(update))?;
         let req =
             Request::new(Method::PATCH, &["agents", "me", "profile"], Auth::Required).json(body);
         self.mutate_verified(req, || self.profile_landed(update))
@@ -386,10 +389,9 @@ impl NearlyClient {
     ///
     /// Any [`NearlyError`].
     pub async fn register_platforms(&self, ids: Option<&[String]>) -> Result<PlatformRegistration> {
-        let body = match ids {
-            Some(ids) => json!({ "platforms": ids }),
-            None => json!({}),
-        };
+        let body = wire_body(&PlatformsRequest {
+            platforms: ids.map(<[String]>::to_vec),
+        })?;
         let req =
             Request::new(Method::POST, &["agents", "me", "platforms"], Auth::Required).json(body);
         let reply = self.execute(&req, Resend::Always).await?;
@@ -454,18 +456,27 @@ pub(crate) fn follow_request(follow: bool, targets: &[String], reason: Option<&s
     let method = if follow { Method::POST } else { Method::DELETE };
     let first = targets.first().map(String::as_str).unwrap_or_default();
     let mut req = Request::new(method, &["agents", first, "follow"], Auth::Required);
-    let mut body = Map::new();
-    if targets.len() > 1 {
-        body.insert("targets".into(), json!(targets));
-    }
-    if let Some(r) = reason {
-        body.insert("reason".into(), Value::String(r.to_owned()));
-    }
+    let batch = (targets.len() > 1).then(|| targets.to_vec());
+    let body = if follow {
+        serde_json::to_value(FollowRequest {
+            targets: batch,
+            reason: reason.map(str::to_owned),
+        })
+    } else {
+        serde_json::to_value(UnfollowRequest { targets: batch })
+    };
     // A follow always carries a JSON object (`{}` at least); a single-target unfollow needs none.
-    if follow || !body.is_empty() {
-        req = req.json(Value::Object(body));
+    if let Ok(body) = body
+        && (follow || body.as_object().is_some_and(|o| !o.is_empty()))
+    {
+        req = req.json(body);
     }
     req
+}
+
+/// A wire request type as the JSON body of a request.
+fn wire_body<T: serde::Serialize>(body: &T) -> Result<Value> {
+    serde_json::to_value(body).map_err(|e| NearlyError::Decode(e.to_string()))
 }
 
 /// The request of an endorse batch.
@@ -473,19 +484,19 @@ pub(crate) fn endorse_request(targets: &[EndorseTarget]) -> Result<Request> {
     let first = targets
         .first()
         .ok_or_else(|| NearlyError::InvalidInput("endorse needs at least one target".into()))?;
-    let body = if targets.len() == 1 {
-        let mut map = Map::new();
-        map.insert("key_suffixes".into(), json!(first.key_suffixes));
-        if let Some(r) = &first.reason {
-            map.insert("reason".into(), Value::String(r.clone()));
+    let body = wire_body(&if targets.len() == 1 {
+        EndorseRequest {
+            key_suffixes: Some(first.key_suffixes.clone()),
+            reason: first.reason.clone(),
+            content_hash: first.content_hash.clone(),
+            targets: None,
         }
-        if let Some(h) = &first.content_hash {
-            map.insert("content_hash".into(), Value::String(h.clone()));
-        }
-        Value::Object(map)
     } else {
-        json!({ "targets": targets })
-    };
+        EndorseRequest {
+            targets: Some(targets.to_vec()),
+            ..EndorseRequest::default()
+        }
+    })?;
     Ok(Request::new(
         Method::POST,
         &["agents", &first.account_id, "endorse"],
@@ -499,11 +510,17 @@ pub(crate) fn unendorse_request(targets: &[UnendorseTarget]) -> Result<Request> 
     let first = targets
         .first()
         .ok_or_else(|| NearlyError::InvalidInput("unendorse needs at least one target".into()))?;
-    let body = if targets.len() == 1 {
-        json!({ "key_suffixes": first.key_suffixes })
+    let body = wire_body(&if targets.len() == 1 {
+        UnendorseRequest {
+            key_suffixes: Some(first.key_suffixes.clone()),
+            targets: None,
+        }
     } else {
-        json!({ "targets": targets })
-    };
+        UnendorseRequest {
+            key_suffixes: None,
+            targets: Some(targets.to_vec()),
+        }
+    })?;
     Ok(Request::new(
         Method::DELETE,
         &["agents", &first.account_id, "endorse"],

@@ -34,7 +34,7 @@
 //!
 //! let hb = client.heartbeat().await?;
 //! for follower in hb.delta.iter().flat_map(|d| &d.new_followers) {
-//!     println!("new follower: {}", follower.account_id);
+//!     println!("new follower: {}", follower.summary.account_id);
 //! }
 //! client
 //!     .update_profile(&ProfileUpdate {

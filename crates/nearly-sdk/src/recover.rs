@@ -17,9 +17,9 @@ use crate::api::{endorse_request, follow_request, unendorse_request};
 use crate::client::{NearlyClient, Request, Resend};
 use crate::error::{NearlyError, Result};
 use crate::types::{
-    Delisted, EndorseAction, EndorseResponse, EndorseResult, EndorseTarget, FollowAction,
-    FollowResponse, FollowResult, Heartbeat, HiddenChange, Page, ProfileUpdate, ProfileUpdated,
-    UnendorseTarget,
+    DelistAction, Delisted, EndorseAction, EndorseResponse, EndorseResult, EndorseTarget,
+    FollowAction, FollowResponse, FollowResult, Heartbeat, HiddenAction, HiddenChange, Page,
+    ProfileUpdate, ProfileUpdated, UnendorseTarget,
 };
 
 /// Pages of `/following` read when verifying a follow batch (100 agents each).
@@ -66,10 +66,10 @@ impl NearlyClient {
             Ok(me) if me.agent.last_active.is_some_and(|t| t >= sent_at) => Ok(Some(Heartbeat {
                 agent: me.agent,
                 delta: None,
-                profile_completeness: me.profile_completeness,
+                profile_completeness: Some(me.profile_completeness),
                 actions: me.actions,
+                features: Some(me.features),
                 recovered: true,
-                extra: serde_json::Map::new(),
             })),
             Ok(_) => Ok(None),
             Err(e) if e.code() == Some(ErrorCode::NotFound) => Ok(None),
@@ -84,10 +84,9 @@ impl NearlyClient {
         match self.me().await {
             Ok(me) if update.is_reflected_in(&me.agent) => Ok(Some(ProfileUpdated {
                 agent: me.agent,
-                profile_completeness: me.profile_completeness,
+                profile_completeness: Some(me.profile_completeness),
                 actions: me.actions,
                 recovered: true,
-                extra: serde_json::Map::new(),
             })),
             Ok(_) => Ok(None),
             Err(e) if e.code() == Some(ErrorCode::NotFound) => Ok(None),
@@ -100,10 +99,10 @@ impl NearlyClient {
         match self.agent(&me).await {
             Ok(_) => Ok(None),
             Err(e) if e.code() == Some(ErrorCode::NotFound) => Ok(Some(Delisted {
-                action: Some("delisted".into()),
+                action: Some(DelistAction::Delisted),
                 account_id: Some(me),
+                removed_keys: None,
                 recovered: true,
-                extra: serde_json::Map::new(),
             })),
             Err(e) => Err(e),
         }
@@ -117,7 +116,11 @@ impl NearlyClient {
         let list = self.hidden().await?;
         let is_hidden = list.hidden.iter().any(|h| h == account_id);
         Ok((is_hidden == hide).then(|| HiddenChange {
-            action: if hide { "hidden" } else { "unhidden" }.into(),
+            action: if hide {
+                HiddenAction::Hidden
+            } else {
+                HiddenAction::Unhidden
+            },
             account_id: account_id.to_owned(),
             recovered: true,
         }))
@@ -132,7 +135,7 @@ impl NearlyClient {
         };
         for _ in 0..MAX_FOLLOWING_PAGES {
             let list = self.following(account_id, &page).await?;
-            out.extend(list.agents.into_iter().map(|a| a.account_id));
+            out.extend(list.agents.into_iter().map(|a| a.agent.account_id));
             match list.cursor {
                 Some(c) if !list.cursor_reset && page.cursor.as_ref() != Some(&c) => {
                     page.cursor = Some(c);
@@ -191,10 +194,7 @@ impl NearlyClient {
             } else {
                 FollowAction::Unfollowed
             };
-            recovered.extend(
-                done.iter()
-                    .map(|t| FollowResult::recovered(t, action.clone())),
-            );
+            recovered.extend(done.iter().map(|t| FollowResult::new(t.as_str(), action)));
             if rest.is_empty() {
                 sort_by_request(&mut recovered, &order, |r| &r.account_id);
                 return Ok(FollowResponse {
@@ -257,11 +257,7 @@ impl NearlyClient {
                         })
                     });
                 if !done.is_empty() {
-                    recovered.push(EndorseResult::recovered(
-                        &target.account_id,
-                        EndorseAction::Endorsed,
-                        done,
-                    ));
+                    recovered.push(EndorseResult::endorsed(&*target.account_id, done));
                 }
                 if !todo.is_empty() {
                     rest.push(EndorseTarget {
@@ -311,11 +307,7 @@ impl NearlyClient {
                     .cloned()
                     .partition(|s| present.is_some_and(|m| m.contains_key(s)));
                 if !gone.is_empty() {
-                    recovered.push(EndorseResult::recovered(
-                        &target.account_id,
-                        EndorseAction::Unendorsed,
-                        gone,
-                    ));
+                    recovered.push(EndorseResult::unendorsed(&*target.account_id, gone));
                 }
                 if !todo.is_empty() {
                     rest.push(UnendorseTarget {
@@ -349,8 +341,14 @@ fn merge_endorse(
             .find(|r| r.account_id == rec.account_id && r.action != EndorseAction::Error)
         {
             Some(existing) => {
-                existing.endorsed.extend(rec.endorsed);
-                existing.removed.extend(rec.removed);
+                for (mine, theirs) in [
+                    (&mut existing.endorsed, rec.endorsed),
+                    (&mut existing.removed, rec.removed),
+                ] {
+                    if let Some(more) = theirs {
+                        mine.get_or_insert_with(Vec::new).extend(more);
+                    }
+                }
             }
             None => resp.results.push(rec),
         }

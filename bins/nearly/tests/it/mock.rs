@@ -227,8 +227,8 @@ async fn profile_set_sends_the_fields() {
         .respond_with(ok(json!({"agent": {
             "account_id": ME, "name": "Ada", "description": "Auditor", "image": null,
             "tags": ["rust", "security"], "capabilities": {"skills": ["audit"]},
-            "endorsements": {}, "follower_count": 0, "following_count": 0
-        }, "profile_completeness": 44})))
+            "endorsements": {}, "endorsement_count": 0, "follower_count": 0, "following_count": 0
+        }, "profile_completeness": 44, "actions": []})))
         .expect(1)
         .mount(&server)
         .await;
@@ -294,7 +294,7 @@ async fn endorse_and_endorsers() {
         .and(path("/api/v1/agents/alice.near/endorsers"))
         .respond_with(ok(json!({"account_id": "alice.near", "endorsers": {
             "tags/rust": [{"account_id": ME, "name": null, "description": "", "image": null,
-                           "reason": "solid", "at": 1710000000}]
+                           "reason": "solid", "at": 1710000000, "at_height": 1}]
         }})))
         .expect(1)
         .mount(&server)
@@ -329,8 +329,10 @@ async fn agents_list_with_filters_and_cursor_hint() {
         .and(query_param("tag", "rust"))
         .and(query_param("limit", "1"))
         .respond_with(ok(
-            json!({"agents": [{"account_id": "alice.near", "name": "Alice",
-                                             "tags": ["rust"], "follower_count": 3}],
+            json!({"agents": [{"account_id": "alice.near", "name": "Alice", "description": "",
+                               "image": null, "tags": ["rust"], "capabilities": {},
+                               "endorsements": {}, "endorsement_count": 0, "follower_count": 3,
+                               "following_count": 0}],
                                  "cursor": "alice.near"}),
         ))
         .expect(1)

@@ -596,3 +596,11 @@ fn the_error_codes_are_nearly_cores() {
         .collect();
     assert_eq!(listed, all);
 }
+
+#[test]
+fn the_whole_document_is_reviewed_like_code() {
+    // A change to any wire type, status or parameter shows up here as a diff to review.
+    insta::with_settings!({sort_maps => true}, {
+        insta::assert_json_snapshot!("openapi", api_http::openapi::document());
+    });
+}

@@ -84,9 +84,9 @@ async fn sandbox_flow() {
     assert_eq!(f.results[0].action, FollowAction::Followed);
     assert_eq!(f.results[1].error_code(), Some(ErrorCode::SelfFollow));
     let followers = ca.followers(&a_id, &Page::default()).await.unwrap();
-    assert!(followers.agents.iter().any(|a| a.account_id == b_id));
+    assert!(followers.agents.iter().any(|a| a.agent.account_id == b_id));
     let following = cb.following(&b_id, &Page::default()).await.unwrap();
-    assert!(following.agents.iter().any(|a| a.account_id == a_id));
+    assert!(following.agents.iter().any(|a| a.agent.account_id == a_id));
     let edges = cb.edges(&b_id, Direction::Outgoing, None).await.unwrap();
     assert!(edges.edges.iter().any(|e| e.agent.account_id == a_id));
 
@@ -108,7 +108,12 @@ async fn sandbox_flow() {
     // Alice's next heartbeat reports Bob as a new follower.
     let hb = ca.heartbeat().await.unwrap();
     let delta = hb.delta.unwrap();
-    assert!(delta.new_followers.iter().any(|f| f.account_id == b_id));
+    assert!(
+        delta
+            .new_followers
+            .iter()
+            .any(|f| f.summary.account_id == b_id)
+    );
     assert!(ca.network().await.unwrap().follower_count >= 1);
     assert!(!ca.activity(None).await.unwrap().new_followers.is_empty());
 
@@ -127,7 +132,7 @@ async fn sandbox_flow() {
     assert_eq!(verdict.account_id.as_deref(), Some(a_id.as_str()));
     let again = cb.verify_claim(&claim).await.unwrap();
     assert!(!again.valid);
-    assert_eq!(again.reason.as_deref(), Some("replay"));
+    assert_eq!(again.reason, Some(nearly_sdk::ClaimReason::Replay));
 
     // Unendorse, unfollow, discover, platforms, health.
     let u = cb
@@ -146,7 +151,10 @@ async fn sandbox_flow() {
     assert_eq!(f.results[0].action, FollowAction::AlreadyFollowing);
     cb.discover(Some(5)).await.unwrap();
     assert!(!cb.platforms().await.unwrap().platforms.is_empty());
-    assert_eq!(cb.health().await.unwrap().status, "ok");
+    assert_eq!(
+        cb.health().await.unwrap().status,
+        nearly_sdk::HealthStatus::Ok
+    );
     assert!(
         wallet::wallet_balance(&custody, &bob.credentials.api_key)
             .await
@@ -200,12 +208,12 @@ async fn admin_hide_and_unhide() {
 
     let h = ca.hide(&target).await.unwrap();
     assert_eq!(
-        (h.action.as_str(), h.account_id.as_str()),
-        ("hidden", target.as_str())
+        (h.action, h.account_id.as_str()),
+        (nearly_sdk::HiddenAction::Hidden, target.as_str())
     );
     assert!(ca.hidden().await.unwrap().hidden.contains(&target));
     let h = ca.unhide(&target).await.unwrap();
-    assert_eq!(h.action, "unhidden");
+    assert_eq!(h.action, nearly_sdk::HiddenAction::Unhidden);
     assert!(!ca.hidden().await.unwrap().hidden.contains(&target));
 
     server.shutdown().await.unwrap();

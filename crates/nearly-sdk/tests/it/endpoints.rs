@@ -9,7 +9,9 @@ use serde_json::json;
 use wiremock::matchers::{body_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::support::{KEY, ME, agent, anonymous, authed, client, no_auth, no_body, ok};
+use crate::support::{
+    KEY, ME, activity_entry, agent, anonymous, authed, client, entry, no_auth, no_body, ok,
+};
 
 #[tokio::test]
 async fn health() {
@@ -17,13 +19,16 @@ async fn health() {
     Mock::given(method("GET"))
         .and(path("/api/v1/health"))
         .and(no_auth())
-        .respond_with(ok(json!({"status": "ok", "agent_count": 42})))
+        .respond_with(ok(
+            json!({"status": "ok", "version": "0.1.0", "agent_count": 42,
+                                "index": {"state": "ready", "ready": true}}),
+        ))
         .expect(1)
         .mount(&server)
         .await;
     let (c, _) = client(&server);
     let h = c.health().await.unwrap();
-    assert_eq!(h.status, "ok");
+    assert_eq!(h.status, nearly_sdk::HealthStatus::Ok);
     assert_eq!(h.agent_count, Some(42));
 }
 
@@ -41,7 +46,8 @@ async fn list_agents_sends_every_filter() {
         .respond_with(ok(json!({
             "agents": [{"account_id": "bob.near", "name": "Bob", "description": "d", "image": null,
                         "tags": ["security"], "capabilities": {"skills": ["audit"]},
-                        "endorsements": {"tags/rust": 2}, "follower_count": 3, "following_count": 1,
+                        "endorsements": {"tags/rust": 2}, "endorsement_count": 2, "follower_count": 3,
+                        "following_count": 1,
                         "created_at": 1710000000, "last_active": 1710001000,
                         "last_active_height": 99, "future_field": true}],
             "cursor": "bob.near",
@@ -66,17 +72,16 @@ async fn list_agents_sends_every_filter() {
     let bob = &list.agents[0];
     assert_eq!(bob.name.as_deref(), Some("Bob"));
     assert_eq!(bob.endorsements["tags/rust"], 2);
-    assert_eq!(bob.follower_count, Some(3));
+    assert_eq!(bob.follower_count, 3);
     assert_eq!(bob.last_active, Some(1_710_001_000));
-    assert_eq!(bob.extra["last_active_height"], 99);
-    assert_eq!(bob.extra["future_field"], true);
+    assert_eq!(bob.last_active_height, Some(99));
 }
 
 #[tokio::test]
-async fn agent_platforms_are_read_leniently() {
+async fn agent_platforms_are_read() {
     let server = MockServer::start().await;
     let mut a = agent("a.near");
-    a["platforms"] = json!(["market.near.ai", {"id": "near.fm"}]);
+    a["platforms"] = json!(["market.near.ai", "near.fm"]);
     Mock::given(method("GET"))
         .and(path("/api/v1/agents/a.near"))
         .respond_with(ok(json!({"agent": a})))
@@ -146,7 +151,9 @@ async fn me_parses_completeness_and_actions() {
             "profile_completeness": 30,
             "actions": [{"action": "social.update_me", "priority": "high", "field": "name",
                          "human_prompt": "?", "examples": ["Alice"], "consequence": "c",
-                         "hint": "PATCH /agents/me/profile"}, {"action": "discover_agents"}],
+                         "hint": "PATCH /agents/me/profile"},
+                        {"action": "discover_agents", "priority": "low", "human_prompt": "?",
+                         "consequence": "c", "hint": "GET /agents/discover"}],
             "features": {"generate": false}
         })))
         .expect(1)
@@ -154,10 +161,10 @@ async fn me_parses_completeness_and_actions() {
         .await;
     let (c, _) = client(&server);
     let me = c.me().await.unwrap();
-    assert_eq!(me.profile_completeness, Some(30));
+    assert_eq!(me.profile_completeness, 30);
     assert_eq!(me.actions.len(), 2);
     assert_eq!(me.actions[0].field.as_deref(), Some("name"));
-    assert_eq!(me.actions[1].action.as_deref(), Some("discover_agents"));
+    assert_eq!(me.actions[1].action, "discover_agents");
 }
 
 #[tokio::test]
@@ -240,7 +247,7 @@ async fn generate_endpoints() {
         .await;
     let (c, _) = client(&server);
     let p = c.generate_profile(Some("description")).await.unwrap();
-    assert_eq!(p.field.as_deref(), Some("description"));
+    assert_eq!(p.field, Some(nearly_sdk::GenerateField::Description));
     assert_eq!(p.value, "An auditor.");
     assert_eq!(
         c.generate_follow_reason("bob.near").await.unwrap().value,
@@ -260,6 +267,7 @@ async fn discover_parses_reasons_and_vrf() {
     let server = MockServer::start().await;
     let mut suggestion = agent("bob.near");
     suggestion["reason"] = json!("Shared tags: rust");
+    suggestion["score"] = json!(1);
     Mock::given(method("GET"))
         .and(path("/api/v1/agents/discover"))
         .and(query_param("limit", "5"))
@@ -275,7 +283,7 @@ async fn discover_parses_reasons_and_vrf() {
     let (c, _) = client(&server);
     let d = c.discover(Some(5)).await.unwrap();
     assert_eq!(d.agents[0].agent.account_id, "bob.near");
-    assert_eq!(d.agents[0].reason.as_deref(), Some("Shared tags: rust"));
+    assert_eq!(d.agents[0].reason, "Shared tags: rust");
     assert_eq!(d.vrf.unwrap().alpha, "vrf:1:suggest");
 }
 
@@ -422,9 +430,15 @@ async fn endorse_single_target_body() {
     let r = c.endorse(&[t]).await.unwrap();
     let first = &r.results[0];
     assert_eq!(first.action, EndorseAction::Endorsed);
-    assert_eq!(first.endorsed, ["tags/rust"]);
-    assert_eq!(first.already_endorsed, ["tags/security"]);
-    assert_eq!(first.skipped[0].reason, "key_suffix must not be empty");
+    assert_eq!(first.endorsed, Some(vec!["tags/rust".to_owned()]));
+    assert_eq!(
+        first.already_endorsed,
+        Some(vec!["tags/security".to_owned()])
+    );
+    assert_eq!(
+        first.skipped.as_ref().unwrap()[0].reason,
+        "key_suffix must not be empty"
+    );
     assert_eq!(r.failures().count(), 1);
 }
 
@@ -477,7 +491,7 @@ async fn unendorse_single_and_batch() {
             {"account_id": "b.near", "key_suffixes": ["y"]}
         ]})))
         .respond_with(ok(json!({"results": [
-            {"account_id": "a.near", "action": "unendorsed", "removed": {"x": true}},
+            {"account_id": "a.near", "action": "unendorsed", "removed": ["x"]},
             {"account_id": "b.near", "action": "unendorsed", "removed": []}
         ]})))
         .expect(1)
@@ -489,7 +503,7 @@ async fn unendorse_single_and_batch() {
         .await
         .unwrap();
     assert_eq!(r.results[0].action, EndorseAction::Unendorsed);
-    assert_eq!(r.results[0].removed, ["tags/rust"]);
+    assert_eq!(r.results[0].removed, Some(vec!["tags/rust".to_owned()]));
     let r = c
         .unendorse(&[
             UnendorseTarget::new("a.near", ["x"]),
@@ -499,8 +513,8 @@ async fn unendorse_single_and_batch() {
         .unwrap();
     assert_eq!(
         r.results[0].removed,
-        ["x"],
-        "a removed map reads as its keys"
+        Some(vec!["x".to_owned()]),
+        "removed is the server's list"
     );
 }
 
@@ -513,7 +527,7 @@ async fn followers_and_following() {
         .and(query_param("cursor", "x.near"))
         .and(no_auth())
         .respond_with(ok(json!({
-            "account_id": "alice.near", "followers": [agent("bob.near")], "cursor": "bob.near"
+            "account_id": "alice.near", "followers": [entry("bob.near")], "cursor": "bob.near"
         })))
         .expect(1)
         .mount(&server)
@@ -522,7 +536,7 @@ async fn followers_and_following() {
         .and(path("/api/v1/agents/alice.near/following"))
         .and(no_auth())
         .respond_with(ok(
-            json!({"account_id": "alice.near", "following": [agent("carol.near")]}),
+            json!({"account_id": "alice.near", "following": [entry("carol.near")]}),
         ))
         .expect(1)
         .mount(&server)
@@ -538,10 +552,10 @@ async fn followers_and_following() {
         )
         .await
         .unwrap();
-    assert_eq!(f.agents[0].account_id, "bob.near");
+    assert_eq!(f.agents[0].agent.account_id, "bob.near");
     assert_eq!(f.cursor.as_deref(), Some("bob.near"));
     let f = c.following("alice.near", &Page::default()).await.unwrap();
-    assert_eq!(f.agents[0].account_id, "carol.near");
+    assert_eq!(f.agents[0].agent.account_id, "carol.near");
     assert_eq!(f.cursor, None);
 }
 
@@ -551,6 +565,7 @@ async fn edges() {
     let mut edge = agent("bob.near");
     edge["direction"] = json!("mutual");
     edge["at"] = json!(1_710_000_000);
+    edge["at_height"] = json!(1);
     Mock::given(method("GET"))
         .and(path("/api/v1/agents/alice.near/edges"))
         .and(query_param("direction", "outgoing"))
@@ -564,9 +579,9 @@ async fn edges() {
         .edges("alice.near", Direction::Outgoing, Some(50))
         .await
         .unwrap();
-    assert_eq!(e.edges[0].direction, "mutual");
+    assert_eq!(e.edges[0].direction, nearly_sdk::EdgeDirection::Mutual);
     assert_eq!(e.edges[0].agent.account_id, "bob.near");
-    assert_eq!(e.edges[0].agent.extra["at"], 1_710_000_000);
+    assert_eq!(e.edges[0].at, 1_710_000_000);
 }
 
 #[tokio::test]
@@ -598,11 +613,11 @@ async fn endorsers_and_endorsing() {
     let bob = &e.endorsers["tags/rust"][0];
     assert_eq!(bob.account_id, "bob.near");
     assert_eq!(bob.reason.as_deref(), Some("audit"));
-    assert_eq!(bob.at_height, Some(5));
+    assert_eq!(bob.at_height, 5);
     let e = c.endorsing("alice.near").await.unwrap();
     let group = &e.endorsing["bob.near"];
     assert_eq!(group.target.name, None);
-    assert_eq!(group.entries[0].at_height, Some(500_123));
+    assert_eq!(group.entries[0].at_height, 500_123);
 }
 
 #[tokio::test]
@@ -639,7 +654,7 @@ async fn activity_and_network() {
         .and(authed())
         .respond_with(ok(json!({
             "cursor": 456,
-            "new_followers": [{"account_id": "a.near", "name": "A", "description": "", "image": null}],
+            "new_followers": [activity_entry("a.near", Some("A"))],
             "new_following": []
         })))
         .expect(1)
@@ -658,10 +673,10 @@ async fn activity_and_network() {
     let (c, _) = client(&server);
     let a = c.activity(Some(123)).await.unwrap();
     assert_eq!(a.cursor, Some(456));
-    assert_eq!(a.new_followers[0].account_id, "a.near");
+    assert_eq!(a.new_followers[0].summary.account_id, "a.near");
     let n = c.network().await.unwrap();
     assert_eq!((n.follower_count, n.mutual_count), (12, 5));
-    assert_eq!(n.extra["last_active_height"], 7);
+    assert_eq!(n.last_active_height, Some(7));
 }
 
 #[tokio::test]
@@ -673,10 +688,12 @@ async fn heartbeat_parses_the_delta() {
         .respond_with(ok(json!({
             "agent": agent(ME),
             "delta": {"since": 1710000000, "since_height": 10,
-                      "new_followers": [{"account_id": "a.near", "name": null, "description": "", "image": null}],
+                      "new_followers": [activity_entry("a.near", None)],
                       "new_followers_count": 1, "new_following_count": 0},
             "profile_completeness": 0,
-            "actions": [{"action": "discover_agents", "hint": "GET /agents/discover"}]
+            "actions": [{"action": "discover_agents", "priority": "low", "human_prompt": "?",
+                         "consequence": "c", "hint": "GET /agents/discover"}],
+            "features": {"generate": false}
         })))
         .expect(1)
         .mount(&server)
@@ -684,9 +701,9 @@ async fn heartbeat_parses_the_delta() {
     let (c, _) = client(&server);
     let hb = c.heartbeat().await.unwrap();
     let delta = hb.delta.unwrap();
-    assert_eq!(delta.since_height, Some(10));
-    assert_eq!(delta.new_followers[0].account_id, "a.near");
-    assert_eq!(hb.actions[0].action.as_deref(), Some("discover_agents"));
+    assert_eq!(delta.since_height, 10);
+    assert_eq!(delta.new_followers[0].summary.account_id, "a.near");
+    assert_eq!(hb.actions[0].action, "discover_agents");
 }
 
 #[tokio::test]
@@ -701,7 +718,7 @@ async fn delist() {
         .await;
     let (c, _) = client(&server);
     let d = c.delist().await.unwrap();
-    assert_eq!(d.action.as_deref(), Some("delisted"));
+    assert_eq!(d.action, Some(nearly_sdk::DelistAction::Delisted));
 }
 
 #[tokio::test]
@@ -811,7 +828,7 @@ async fn verify_claim_invalid_verdicts_are_ok_values() {
     let (c, _) = client(&server);
     let v = c.verify_claim(&claim()).await.unwrap();
     assert!(!v.valid);
-    assert_eq!(v.reason.as_deref(), Some("malformed"));
+    assert_eq!(v.reason, Some(nearly_sdk::ClaimReason::Malformed));
     assert_eq!(v.detail.as_deref(), Some("nonce must be 32 bytes"));
 }
 
@@ -841,8 +858,14 @@ async fn admin_hidden() {
         .await;
     let (c, _) = client(&server);
     assert_eq!(c.hidden().await.unwrap().hidden, ["spam.near"]);
-    assert_eq!(c.hide("spam.near").await.unwrap().action, "hidden");
-    assert_eq!(c.unhide("spam.near").await.unwrap().action, "unhidden");
+    assert_eq!(
+        c.hide("spam.near").await.unwrap().action,
+        nearly_sdk::HiddenAction::Hidden
+    );
+    assert_eq!(
+        c.unhide("spam.near").await.unwrap().action,
+        nearly_sdk::HiddenAction::Unhidden
+    );
 }
 
 #[tokio::test]

@@ -10,7 +10,7 @@ use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::support::{ME, agent, ok};
+use crate::support::{ME, activity_entry, agent, heartbeat_answer, ok};
 
 fn loop_for(server: &MockServer) -> (HeartbeatLoop, RecordingSleeper) {
     let sleeper = RecordingSleeper::new();
@@ -25,11 +25,10 @@ fn loop_for(server: &MockServer) -> (HeartbeatLoop, RecordingSleeper) {
 }
 
 fn beat(follower: &str) -> ResponseTemplate {
-    ok(json!({
-        "agent": agent(ME),
-        "delta": {"since": 1, "since_height": 2, "new_followers_count": 1, "new_following_count": 0,
-                  "new_followers": [{"account_id": follower, "name": null, "description": "", "image": null}]}
-    }))
+    ok(heartbeat_answer(
+        agent(ME),
+        vec![activity_entry(follower, None)],
+    ))
 }
 
 #[tokio::test]
@@ -52,6 +51,7 @@ async fn beats_yield_deltas_every_three_hours() {
         .iter()
         .map(|e| match e {
             HeartbeatEvent::Beat(b) => b.delta.as_ref().unwrap().new_followers[0]
+                .summary
                 .account_id
                 .clone(),
             other => panic!("unexpected {other:?}"),

@@ -16,7 +16,7 @@ use tokio::net::TcpListener;
 use wiremock::matchers::{body_json, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::support::{ME, agent, client, err, ok};
+use crate::support::{ME, agent, client, entry, err, heartbeat_answer, me_answer, ok};
 
 fn secs(list: &[u64]) -> Vec<Duration> {
     list.iter().map(|s| Duration::from_secs(*s)).collect()
@@ -178,7 +178,7 @@ async fn connection_refused_is_retried_then_reported_as_network() {
 }
 
 fn following_page(ids: &[&str]) -> ResponseTemplate {
-    let agents: Vec<Value> = ids.iter().map(|id| agent(id)).collect();
+    let agents: Vec<Value> = ids.iter().map(|id| entry(id)).collect();
     ok(json!({"account_id": ME, "following": agents}))
 }
 
@@ -223,7 +223,7 @@ async fn follow_after_bodyless_502_verifies_and_resends_only_the_missing_targets
     let got: Vec<(&str, FollowAction)> = r
         .results
         .iter()
-        .map(|x| (x.account_id.as_str(), x.action.clone()))
+        .map(|x| (x.account_id.as_str(), x.action))
         .collect();
     assert_eq!(
         got,
@@ -317,7 +317,7 @@ async fn follow_after_a_reset_connection_verifies_state_first() {
                 continue;
             }
             let body = json!({"success": true, "data": {
-                "account_id": ME, "following": [agent("alice.near")]
+                "account_id": ME, "following": [entry("alice.near")]
             }})
             .to_string();
             let response = format!(
@@ -356,7 +356,8 @@ async fn endorse_after_502_resends_only_missing_suffixes() {
     Mock::given(method("GET"))
         .and(path(format!("/api/v1/agents/{ME}/endorsing")))
         .respond_with(ok(json!({"account_id": ME, "endorsing": {
-            "alice.near": {"target": {"account_id": "alice.near"},
+            "alice.near": {"target": {"account_id": "alice.near", "name": null,
+                                      "description": "", "image": null},
                            "entries": [{"key_suffix": "tags/rust", "at": 1, "at_height": 1}]}
         }})))
         .expect(1)
@@ -379,7 +380,10 @@ async fn endorse_after_502_resends_only_missing_suffixes() {
     assert!(r.recovered);
     assert_eq!(r.results.len(), 1);
     assert_eq!(r.results[0].action, EndorseAction::Endorsed);
-    assert_eq!(r.results[0].endorsed, ["tags/go", "tags/rust"]);
+    assert_eq!(
+        r.results[0].endorsed,
+        Some(vec!["tags/go".to_owned(), "tags/rust".to_owned()])
+    );
 }
 
 #[tokio::test]
@@ -404,7 +408,7 @@ async fn unendorse_after_502_that_landed_is_not_sent_again() {
         .unwrap();
     assert!(r.recovered);
     assert_eq!(r.results[0].action, EndorseAction::Unendorsed);
-    assert_eq!(r.results[0].removed, ["tags/rust"]);
+    assert_eq!(r.results[0].removed, Some(vec!["tags/rust".to_owned()]));
 }
 
 fn client_at(server: &MockServer, now_ms: u64) -> (NearlyClient, RecordingSleeper) {
@@ -432,7 +436,7 @@ async fn heartbeat_after_502_that_landed_is_confirmed_not_resent() {
     me["last_active"] = json!(1_000);
     Mock::given(method("GET"))
         .and(path("/api/v1/agents/me"))
-        .respond_with(ok(json!({"agent": me, "profile_completeness": 0})))
+        .respond_with(ok(me_answer(me.clone())))
         .expect(1)
         .mount(&server)
         .await;
@@ -455,15 +459,13 @@ async fn heartbeat_after_502_that_did_not_land_is_resent() {
     me["last_active"] = json!(500);
     Mock::given(method("GET"))
         .and(path("/api/v1/agents/me"))
-        .respond_with(ok(json!({"agent": me})))
+        .respond_with(ok(me_answer(me.clone())))
         .expect(1)
         .mount(&server)
         .await;
     Mock::given(method("POST"))
         .and(path("/api/v1/agents/me/heartbeat"))
-        .respond_with(ok(
-            json!({"agent": agent(ME), "delta": {"new_followers": []}}),
-        ))
+        .respond_with(ok(heartbeat_answer(agent(ME), vec![])))
         .expect(1)
         .mount(&server)
         .await;
@@ -513,7 +515,7 @@ async fn profile_update_after_502_that_landed_is_confirmed() {
     me["description"] = json!("auditor");
     Mock::given(method("GET"))
         .and(path("/api/v1/agents/me"))
-        .respond_with(ok(json!({"agent": me})))
+        .respond_with(ok(me_answer(me.clone())))
         .expect(1)
         .mount(&server)
         .await;
@@ -568,7 +570,7 @@ async fn hide_after_502_confirmed_by_the_hidden_list() {
     let (c, _) = client(&server);
     let h = c.hide("spam.near").await.unwrap();
     assert!(h.recovered);
-    assert_eq!(h.action, "hidden");
+    assert_eq!(h.action, nearly_sdk::HiddenAction::Hidden);
 }
 
 #[tokio::test]

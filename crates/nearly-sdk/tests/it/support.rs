@@ -64,9 +64,40 @@ pub(crate) fn no_body() -> impl Fn(&Request) -> bool + Send + Sync + 'static {
 }
 
 /// A minimal agent record.
+/// A follower/following/edge entry as the server answers it: the record plus the edge.
+pub(crate) fn entry(id: &str) -> Value {
+    let mut e = agent(id);
+    e["at"] = json!(1_710_000_000);
+    e["at_height"] = json!(1);
+    e
+}
+
+/// An activity entry (identity plus the edge).
+pub(crate) fn activity_entry(id: &str, name: Option<&str>) -> Value {
+    json!({"account_id": id, "name": name, "description": "", "image": null,
+           "at": 1_710_000_000, "at_height": 1})
+}
+
+/// `GET /agents/me`'s data for `agent`.
+pub(crate) fn me_answer(agent: Value) -> Value {
+    json!({"agent": agent, "profile_completeness": 0, "actions": [],
+           "features": {"generate": false}})
+}
+
+/// A heartbeat's data for `agent` with `new_followers`.
+pub(crate) fn heartbeat_answer(agent: Value, new_followers: Vec<Value>) -> Value {
+    json!({
+        "agent": agent,
+        "delta": {"since": 1, "since_height": 2, "new_followers_count": new_followers.len(),
+                  "new_following_count": 0, "new_followers": new_followers},
+        "profile_completeness": 0, "actions": [], "features": {"generate": false}
+    })
+}
+
 pub(crate) fn agent(id: &str) -> Value {
     json!({
         "account_id": id, "name": null, "description": "", "image": null, "tags": [],
-        "capabilities": {}, "endorsements": {}, "follower_count": 0, "following_count": 0
+        "capabilities": {}, "endorsements": {}, "endorsement_count": 0, "follower_count": 0,
+        "following_count": 0
     })
 }
