@@ -1,21 +1,29 @@
 //! Nearly's HTTP API: the axum router behind `https://nearly.social/api/v1`.
 //!
-//! This crate owns everything HTTP: the error envelope (`{success:false, error, code, hint?,
-//! retry_after?, meta?}`, built in one place, [`ApiError`]), request hygiene (64 KiB bodies,
-//! JSON-object bodies, validated list queries, 404/405 in the envelope, request ids), per-action
-//! rate limits behind [`RateLimiter`], authentication of the three bearer kinds into a
-//! [`Caller`], and every endpoint of the contract: the graph reads (answered from the
-//! in-memory [`indexer::Indexer`] without I/O), the writes (through the caller's custody
-//! wallet, then straight into the index so the caller reads its own writes), `/health`,
-//! `/verify-claim`, `/platforms`, `/agents/me/platforms`, the `generate.*` routes, the admin's
-//! hidden set and `/skill.md`.
+//! Three layers, each calling only downwards:
+//!
+//! - **HTTP** (the private `handlers` module, one file per feature: reads, writes, claims,
+//!   generate, platforms, meta): each handler extracts (path, query, a body deserialized into
+//!   its `nearly-api-types` request), calls, and answers a `nearly-api-types` value. Before any
+//!   handler, request hygiene (64 KiB bodies, JSON-object bodies, validated list queries,
+//!   404/405 in the envelope, request ids), the index-height layer, and [`gate`]: the operation
+//!   table's `auth` and `rate` columns enforced (authentication of the three bearer kinds into
+//!   a [`Caller`], per-IP and per-caller limits behind [`RateLimiter`], a per-target limit
+//!   handed to the batch writes).
+//! - **Response plumbing** ([`respond`], also reachable as `error`): the only place an answer
+//!   becomes HTTP. The error envelope ([`ApiError`], `{success:false, error, code, hint?,
+//!   retry_after?, meta?}`), the `ErrorCode -> status` table ([`respond::status_of`]; no other
+//!   crate knows statuses), the mapping of the application layer's errors, the success
+//!   envelope, `Cache-Control` and `X-RateLimit-*`.
+//! - **Application** ([`app`]): the use cases of every write (follow, unfollow, endorse,
+//!   unendorse, update_profile, heartbeat, delist, hide/unhide, register_platforms) with one
+//!   batch runner; typed inputs and outcomes, a domain error, and no HTTP at all. Graph reads
+//!   are answered from the in-memory [`indexer::Indexer`] without I/O.
 //!
 //! What it is not: it holds no data of its own and picks no implementations. Custody, rate
 //! limits, nonces, access keys, the platform store, platform clients, the LLM, profiles and the
-//! index are `Arc`s in [`AppState`]; the server binary chooses them. It is
-//! the only crate that turns [`nearly_core::ErrorCode`]s into HTTP responses (statuses come from
-//! [`nearly_core::ErrorCode::http_status`]), and its handlers never wait on I/O without a
-//! timeout.
+//! index are `Arc`s in [`AppState`]; the server binary chooses them. Its handlers never wait on
+//! I/O without a timeout.
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -33,41 +41,45 @@
 
 #![recursion_limit = "512"] // the OpenAPI schema table is one large `json!`
 
+pub mod app;
 pub mod auth;
-pub mod error;
 pub mod extract;
+pub mod gate;
 pub mod generate;
-mod graph;
+mod handlers;
 pub mod hygiene;
 pub mod index_height;
-mod mutate;
 pub mod openapi;
 pub mod platforms;
 pub mod probes;
 pub mod rate_limit;
-mod routes;
+pub mod respond;
 pub mod serve;
 pub mod state;
 pub mod write_wait;
+
+/// The response plumbing under its former name (see [`respond`]).
+pub use respond as error;
 
 use std::future::Future;
 
 use axum::Router;
 use axum::routing::get;
 
+pub use app::{App, AppError, MAX_CONTENT_HASH_BYTES, MAX_SUFFIXES, MAX_TARGETS};
 pub use auth::{Caller, CallerKind, Mutator, OptionalCaller, WalletKeyCache};
 pub use error::{ApiError, ApiResult, Envelope, ok};
 pub use extract::{JsonObject, ListQuery, MAX_BODY_BYTES, Sort};
 pub use generate::{GenerateBudget, InMemoryBudget, LlmClient, OpenAiCompatible, ProfileLookup};
-pub use graph::{LIST_MAX_AGE, PROFILE_MAX_AGE};
+pub use handlers::client_ip;
+pub use handlers::meta::SKILL_MD;
+pub use handlers::reads::{LIST_MAX_AGE, PROFILE_MAX_AGE};
 pub use hygiene::{REQUEST_ID_HEADER, RequestId};
-pub use mutate::{MAX_CONTENT_HASH_BYTES, MAX_SUFFIXES, MAX_TARGETS};
 pub use platforms::{
     FilePlatformStore, MarketClient, MemoryPlatformStore, NearFmClient, PlatformClient,
     PlatformStore,
 };
 pub use rate_limit::{Action, Decision, InMemoryRateLimiter, Limit, RateLimiter, RateLimiterError};
-pub use routes::{SKILL_MD, client_ip};
 pub use serve::{ServeConfig, run_with};
 pub use state::{
     ApiConfig, AppState, DEFAULT_NAMESPACE, HealthProbe, IndexHealth, IndexProfiles, IndexStatus,
@@ -76,10 +88,13 @@ pub use state::{
 /// The API's routes under `/api/v1` (exactly [`openapi::operations`]), plus `/skill.md`, with
 /// the request-hygiene layers.
 pub fn router(state: AppState) -> Router {
-    let api = openapi::api_routes();
+    let api = openapi::api_routes().route_layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        gate::layer,
+    ));
     let routes = Router::new()
         .nest("/api/v1", api)
-        .route("/skill.md", get(routes::skill_md))
+        .route("/skill.md", get(handlers::meta::skill_md))
         .merge(probes::routes())
         .fallback(hygiene::not_found)
         .method_not_allowed_fallback(hygiene::method_not_allowed)

@@ -32,9 +32,9 @@ use utoipa::openapi::{
 };
 use utoipa::{IntoParams, ToSchema};
 
+use crate::handlers::{claims, generate, meta, platforms, reads, writes};
 use crate::rate_limit::Action;
 use crate::state::AppState;
-use crate::{graph, mutate, routes};
 
 /// Who may call an operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,7 +131,7 @@ pub fn operations() -> Vec<Operation> {
             LIST,
             None,
             c::<wire::AgentPage>(),
-            || get(graph::list_agents),
+            || get(reads::list_agents),
         ),
         op(
             Method::GET,
@@ -144,7 +144,7 @@ pub fn operations() -> Vec<Operation> {
             &[],
             None,
             c::<wire::Me>(),
-            || get(graph::me),
+            || get(reads::me),
         ),
         op(
             Method::DELETE,
@@ -157,7 +157,7 @@ pub fn operations() -> Vec<Operation> {
             &[],
             None,
             c::<wire::Delisted>(),
-            || delete(mutate::delist),
+            || delete(writes::delist),
         ),
         op(
             Method::PATCH,
@@ -170,7 +170,7 @@ pub fn operations() -> Vec<Operation> {
             &[],
             Some(c::<wire::UpdateProfileRequest>()),
             c::<wire::ProfileView>(),
-            || patch(mutate::update_profile),
+            || patch(writes::update_profile),
         ),
         op(
             Method::POST,
@@ -183,7 +183,7 @@ pub fn operations() -> Vec<Operation> {
             &[],
             Some(c::<wire::GenerateProfileRequest>()),
             c::<wire::GeneratedField>(),
-            || post(routes::generate_profile),
+            || post(generate::generate_profile),
         ),
         op(
             Method::GET,
@@ -196,7 +196,7 @@ pub fn operations() -> Vec<Operation> {
             &["limit"],
             None,
             c::<wire::Discover>(),
-            || get(graph::discover),
+            || get(reads::discover),
         ),
         op(
             Method::GET,
@@ -209,7 +209,7 @@ pub fn operations() -> Vec<Operation> {
             &[],
             None,
             c::<wire::AgentView>(),
-            || get(graph::get_agent),
+            || get(reads::get_agent),
         ),
         op(
             Method::POST,
@@ -222,7 +222,7 @@ pub fn operations() -> Vec<Operation> {
             &[],
             Some(c::<wire::FollowRequest>()),
             c::<wire::FollowResults>(),
-            || post(mutate::follow),
+            || post(writes::follow),
         ),
         op(
             Method::DELETE,
@@ -235,7 +235,7 @@ pub fn operations() -> Vec<Operation> {
             &[],
             Some(c::<wire::UnfollowRequest>()),
             c::<wire::FollowResults>(),
-            || delete(mutate::unfollow),
+            || delete(writes::unfollow),
         ),
         op(
             Method::POST,
@@ -248,7 +248,7 @@ pub fn operations() -> Vec<Operation> {
             &[],
             None,
             c::<wire::GeneratedValue>(),
-            || post(routes::generate_follow),
+            || post(generate::generate_follow),
         ),
         op(
             Method::GET,
@@ -261,7 +261,7 @@ pub fn operations() -> Vec<Operation> {
             PAGE,
             None,
             c::<wire::FollowersPage>(),
-            || get(graph::followers),
+            || get(reads::followers),
         ),
         op(
             Method::GET,
@@ -274,7 +274,7 @@ pub fn operations() -> Vec<Operation> {
             PAGE,
             None,
             c::<wire::FollowingPage>(),
-            || get(graph::following),
+            || get(reads::following),
         ),
         op(
             Method::GET,
@@ -287,7 +287,7 @@ pub fn operations() -> Vec<Operation> {
             &["direction", "limit"],
             None,
             c::<wire::Edges>(),
-            || get(graph::edges),
+            || get(reads::edges),
         ),
         op(
             Method::GET,
@@ -300,7 +300,7 @@ pub fn operations() -> Vec<Operation> {
             &[],
             None,
             c::<wire::Network>(),
-            || get(graph::network),
+            || get(reads::network),
         ),
         op(
             Method::GET,
@@ -313,7 +313,7 @@ pub fn operations() -> Vec<Operation> {
             &["cursor"],
             None,
             c::<wire::Activity>(),
-            || get(graph::activity),
+            || get(reads::activity),
         ),
         op(
             Method::POST,
@@ -326,7 +326,7 @@ pub fn operations() -> Vec<Operation> {
             &[],
             None,
             c::<wire::Heartbeat>(),
-            || post(mutate::heartbeat),
+            || post(writes::heartbeat),
         ),
         op(
             Method::POST,
@@ -339,7 +339,7 @@ pub fn operations() -> Vec<Operation> {
             &[],
             Some(c::<wire::EndorseRequest>()),
             c::<wire::EndorseResults>(),
-            || post(mutate::endorse),
+            || post(writes::endorse),
         ),
         op(
             Method::DELETE,
@@ -352,7 +352,7 @@ pub fn operations() -> Vec<Operation> {
             &[],
             Some(c::<wire::UnendorseRequest>()),
             c::<wire::EndorseResults>(),
-            || delete(mutate::unendorse),
+            || delete(writes::unendorse),
         ),
         op(
             Method::POST,
@@ -365,7 +365,7 @@ pub fn operations() -> Vec<Operation> {
             &[],
             Some(c::<wire::GenerateEndorseRequest>()),
             c::<wire::GeneratedValue>(),
-            || post(routes::generate_endorse),
+            || post(generate::generate_endorse),
         ),
         op(
             Method::GET,
@@ -378,7 +378,7 @@ pub fn operations() -> Vec<Operation> {
             &[],
             None,
             c::<wire::Endorsers>(),
-            || get(graph::endorsers),
+            || get(reads::endorsers),
         ),
         op(
             Method::GET,
@@ -391,7 +391,7 @@ pub fn operations() -> Vec<Operation> {
             &[],
             None,
             c::<wire::Endorsing>(),
-            || get(graph::endorsing),
+            || get(reads::endorsing),
         ),
         op(
             Method::POST,
@@ -404,7 +404,7 @@ pub fn operations() -> Vec<Operation> {
             &[],
             Some(c::<wire::PlatformsRequest>()),
             c::<wire::PlatformRegistration>(),
-            || post(routes::register_platforms),
+            || post(platforms::register_platforms),
         ),
         op(
             Method::GET,
@@ -417,7 +417,7 @@ pub fn operations() -> Vec<Operation> {
             &[],
             None,
             c::<wire::PlatformList>(),
-            || get(routes::list_platforms),
+            || get(platforms::list_platforms),
         ),
         op(
             Method::GET,
@@ -430,7 +430,7 @@ pub fn operations() -> Vec<Operation> {
             &[],
             None,
             c::<wire::TagList>(),
-            || get(graph::tags),
+            || get(reads::tags),
         ),
         op(
             Method::GET,
@@ -443,7 +443,7 @@ pub fn operations() -> Vec<Operation> {
             &[],
             None,
             c::<wire::CapabilityList>(),
-            || get(graph::capabilities),
+            || get(reads::capabilities),
         ),
         Operation {
             bare: true,
@@ -458,7 +458,7 @@ pub fn operations() -> Vec<Operation> {
                 &[],
                 Some(c::<wire::VerifyClaimRequest>()),
                 c::<wire::VerifyClaimResponse>(),
-                || post(routes::verify_claim),
+                || post(claims::verify_claim),
             )
         },
         op(
@@ -472,7 +472,7 @@ pub fn operations() -> Vec<Operation> {
             &[],
             None,
             c::<wire::HiddenList>(),
-            || get(graph::list_hidden),
+            || get(reads::list_hidden),
         ),
         op(
             Method::POST,
@@ -485,7 +485,7 @@ pub fn operations() -> Vec<Operation> {
             &[],
             None,
             c::<wire::HiddenChange>(),
-            || post(mutate::hide),
+            || post(writes::hide),
         ),
         op(
             Method::DELETE,
@@ -498,7 +498,7 @@ pub fn operations() -> Vec<Operation> {
             &[],
             None,
             c::<wire::HiddenChange>(),
-            || delete(mutate::unhide),
+            || delete(writes::unhide),
         ),
         op(
             Method::GET,
@@ -511,7 +511,7 @@ pub fn operations() -> Vec<Operation> {
             &[],
             None,
             c::<wire::Health>(),
-            || get(routes::health),
+            || get(meta::health),
         ),
         Operation {
             bare: true,
@@ -526,7 +526,7 @@ pub fn operations() -> Vec<Operation> {
                 &[],
                 None,
                 Component::SKILL_MARKDOWN,
-                || get(routes::skill_md),
+                || get(meta::skill_md),
             )
         },
         Operation {

@@ -42,6 +42,18 @@ pub enum Action {
     ListHidden,
 }
 
+/// Whose window an action's limit counts in, and how many slots a request takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Per {
+    /// The client IP, one slot per request (checked before anything else).
+    Ip,
+    /// The authenticated caller, one slot per request (checked right after authentication).
+    Caller,
+    /// The authenticated caller, one slot per target written (the batch writes: checked by the
+    /// batch runner, so a target with nothing to write takes no slot).
+    Target,
+}
+
 /// A limit: at most `max` requests per `window_secs`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limit {
@@ -85,6 +97,20 @@ impl Action {
             Self::VerifyClaim => "verify-claim",
             Self::ListPlatforms => "list_platforms",
             Self::ListHidden => "list_hidden",
+        }
+    }
+
+    /// Whose window the action counts in (see [`Per`]).
+    pub const fn per(self) -> Per {
+        match self {
+            Self::Follow | Self::Unfollow | Self::Endorse | Self::Unendorse => Per::Target,
+            Self::Profile
+            | Self::Heartbeat
+            | Self::Delist
+            | Self::GenerateProfile
+            | Self::GenerateFollow
+            | Self::GenerateEndorse => Per::Caller,
+            Self::VerifyClaim | Self::ListPlatforms | Self::ListHidden => Per::Ip,
         }
     }
 

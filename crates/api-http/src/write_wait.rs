@@ -6,14 +6,14 @@
 //! the index follows and reports the block; real OutLayer answers only a transaction hash, so
 //! there is no height and nothing to wait for (the write is applied provisionally at once).
 //!
-//! With a height, `confirm` waits on the indexer's height watch channel
+//! With a height, [`confirm_in`] waits on the indexer's height watch channel
 //! ([`indexer::Indexer::subscribe_height`], a notification, not a poll) until the index has
 //! applied that block, at most [`CONFIRM_WAIT`]; past the bound the write is applied
 //! provisionally and a warning is logged. It only waits when the index follows the source
 //! custody writes into ([`crate::AppState::source_head`] is set) and that source has reached the
 //! height (a height above the source's head is not from that source).
 //!
-//! Every height `confirm` sees is recorded for the request in a task-local slot that
+//! Every height [`confirm_in`] sees is recorded for the request in a task-local slot that
 //! `recording` (the index-height middleware) opens around the handler; the highest one becomes
 //! the `X-Nearly-Write-Height` header.
 
@@ -24,7 +24,7 @@ use std::time::Duration;
 use indexer::Indexer;
 use outlayer_client::CallOutcome;
 
-use crate::state::AppState;
+use crate::state::SourceHead;
 
 /// How long a write waits for the index to confirm its block before applying it provisionally.
 pub const CONFIRM_WAIT: Duration = Duration::from_secs(2);
@@ -49,12 +49,16 @@ pub async fn wait_for_index(index: &Indexer, height: u64, bound: Duration) -> bo
 /// [`recording`]) and, when the index follows custody's source, waits (at most
 /// [`CONFIRM_WAIT`]) for the index to confirm it. `true` when the index holds the write
 /// confirmed, so it need not be applied provisionally.
-pub(crate) async fn confirm(state: &AppState, outcome: &CallOutcome) -> bool {
+pub(crate) async fn confirm_in(
+    index: &Indexer,
+    source_head: Option<&SourceHead>,
+    outcome: &CallOutcome,
+) -> bool {
     let Some(height) = outcome.block_height() else {
         return false;
     };
     record(height);
-    let Some(head) = &state.source_head else {
+    let Some(head) = source_head else {
         return false;
     };
     if height > head() {
@@ -64,7 +68,7 @@ pub(crate) async fn confirm(state: &AppState, outcome: &CallOutcome) -> bool {
         );
         return false;
     }
-    let confirmed = wait_for_index(&state.index, height, CONFIRM_WAIT).await;
+    let confirmed = wait_for_index(index, height, CONFIRM_WAIT).await;
     if !confirmed {
         tracing::warn!(
             height,
@@ -99,6 +103,12 @@ mod tests {
     use indexer::IndexerConfig;
 
     use super::*;
+
+    use crate::state::AppState;
+
+    async fn confirm(state: &AppState, outcome: &CallOutcome) -> bool {
+        confirm_in(&state.index, state.source_head.as_ref(), outcome).await
+    }
 
     fn applied(block_height: Option<u64>) -> CallOutcome {
         CallOutcome::Applied {

@@ -39,7 +39,7 @@ impl<T> Envelope<T> {
 
 /// A failed answer: `{success: false, error, code, hint?, retry_after?, meta?}`.
 ///
-/// The HTTP status follows from `code` ([`ErrorCode::http_status`]), except the transport
+/// The HTTP status follows from `code` (the server's status table), except the transport
 /// statuses 405, 408 and 413, which carry `VALIDATION_ERROR`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]

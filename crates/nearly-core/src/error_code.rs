@@ -1,4 +1,4 @@
-//! The API's machine-readable error codes and their HTTP statuses.
+//! The API's machine-readable error codes.
 
 use std::fmt;
 use std::str::FromStr;
@@ -7,13 +7,12 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// An error code of the API's error envelope `{success: false, error, code, ...}`.
 ///
-/// This is the only place that maps a code to its HTTP status ([`ErrorCode::http_status`]).
-/// Serializes as its `SCREAMING_SNAKE` string.
+/// A domain value: it knows no HTTP status (the server's response layer, `api-http`, maps
+/// codes to statuses). Serializes as its `SCREAMING_SNAKE` string.
 ///
 /// ```
 /// use nearly_core::ErrorCode;
 /// assert_eq!(ErrorCode::RateLimited.as_str(), "RATE_LIMITED");
-/// assert_eq!(ErrorCode::RateLimited.http_status(), 429);
 /// assert!(ErrorCode::RateLimited.is_retriable());
 /// assert_eq!("NOT_FOUND".parse::<ErrorCode>(), Ok(ErrorCode::NotFound));
 /// ```
@@ -97,26 +96,6 @@ impl ErrorCode {
         }
     }
 
-    /// The HTTP status of a top-level error with this code: 400 validation and self-targeting,
-    /// 401 auth, 402 balance, 404 not found, 429 rate and budget limits, 500 internal, 502 storage,
-    /// 503 not configured and index behind.
-    pub const fn http_status(self) -> u16 {
-        match self {
-            Self::ValidationError
-            | Self::SelfFollow
-            | Self::SelfEndorse
-            | Self::SelfUnendorse
-            | Self::SelfUnfollow => 400,
-            Self::AuthRequired | Self::AuthFailed | Self::NonceReplay => 401,
-            Self::InsufficientBalance => 402,
-            Self::NotFound => 404,
-            Self::RateLimited | Self::BudgetExhausted => 429,
-            Self::InternalError => 500,
-            Self::StorageError => 502,
-            Self::NotConfigured | Self::IndexBehind => 503,
-        }
-    }
-
     /// Whether the contract tells clients they may retry: after `retry_after` (rate and budget
     /// limits), with backoff (storage and internal errors), or with a fresh nonce and timestamp
     /// (`AUTH_FAILED`, `NONCE_REPLAY`). Codes that need the caller or operator to change
@@ -192,29 +171,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn statuses_follow_the_contract() {
+    fn codes_and_retriability_follow_the_contract() {
         let expected = [
-            ("NOT_FOUND", 404, false),
-            ("SELF_FOLLOW", 400, false),
-            ("SELF_ENDORSE", 400, false),
-            ("SELF_UNENDORSE", 400, false),
-            ("SELF_UNFOLLOW", 400, false),
-            ("AUTH_REQUIRED", 401, false),
-            ("AUTH_FAILED", 401, true),
-            ("NONCE_REPLAY", 401, true),
-            ("RATE_LIMITED", 429, true),
-            ("BUDGET_EXHAUSTED", 429, true),
-            ("VALIDATION_ERROR", 400, false),
-            ("STORAGE_ERROR", 502, true),
-            ("INTERNAL_ERROR", 500, true),
-            ("INSUFFICIENT_BALANCE", 402, false),
-            ("NOT_CONFIGURED", 503, false),
-            ("INDEX_BEHIND", 503, true),
+            ("NOT_FOUND", false),
+            ("SELF_FOLLOW", false),
+            ("SELF_ENDORSE", false),
+            ("SELF_UNENDORSE", false),
+            ("SELF_UNFOLLOW", false),
+            ("AUTH_REQUIRED", false),
+            ("AUTH_FAILED", true),
+            ("NONCE_REPLAY", true),
+            ("RATE_LIMITED", true),
+            ("BUDGET_EXHAUSTED", true),
+            ("VALIDATION_ERROR", false),
+            ("STORAGE_ERROR", true),
+            ("INTERNAL_ERROR", true),
+            ("INSUFFICIENT_BALANCE", false),
+            ("NOT_CONFIGURED", false),
+            ("INDEX_BEHIND", true),
         ];
         assert_eq!(expected.len(), ErrorCode::ALL.len());
-        for (code, (name, status, retriable)) in ErrorCode::ALL.into_iter().zip(expected) {
+        for (code, (name, retriable)) in ErrorCode::ALL.into_iter().zip(expected) {
             assert_eq!(code.as_str(), name);
-            assert_eq!(code.http_status(), status, "{name}");
             assert_eq!(code.is_retriable(), retriable, "{name}");
         }
     }

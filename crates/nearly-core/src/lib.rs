@@ -9,8 +9,8 @@
 //! - Profile folding ([`Profile::from_stored`], [`Profile::to_blob`]), updates
 //!   ([`ProfilePatch`]) and the KV writes behind them ([`profile_writes`]).
 //! - Profile completeness and the `actions` list ([`profile_completeness`], [`profile_actions`]).
-//! - The API error codes and their HTTP statuses ([`ErrorCode`]): the only place that mapping
-//!   lives.
+//! - The API error codes ([`ErrorCode`]): which exist, their wire strings, which are retriable.
+//!   No HTTP status: only `api-http` maps a code to one.
 //! - Discover ranking and the VRF tier shuffle ([`rank_suggestions`], [`Xorshift32`]).
 //! - The workspace's one injected clock, [`Clock`] (nanoseconds), with [`SystemClock`] and
 //!   [`ManualClock`].
@@ -42,12 +42,12 @@
 //!     .collect();
 //! assert_eq!(keys, ["profile", "tag/security", "tag/ai"]);
 //!
-//! // Bad input becomes a typed error with the API's code and status.
+//! // Bad input becomes a typed error with the API's code.
 //! let err = ProfilePatch::from_json(&serde_json::json!({"image": "http://x.com/a.png"}))
 //!     .unwrap_err();
 //! assert_eq!(err, ValidationError::ImageUrlNotHttps);
 //! assert!(err.to_string().starts_with("Image URL"));
-//! assert_eq!(ErrorCode::ValidationError.http_status(), 400);
+//! assert_eq!(ErrorCode::ValidationError.as_str(), "VALIDATION_ERROR");
 //!
 //! // Keys written by anyone parse back into the convention, or are clearly not ours.
 //! let key = Key::parse("graph/follow/bob.near").unwrap();

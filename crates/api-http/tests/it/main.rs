@@ -4,8 +4,10 @@
 // assertion (clippy.toml's allowance covers only `#[test]` bodies).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod app;
 mod auth;
 mod contract;
+mod gate;
 mod generate;
 mod graph;
 mod helpers;

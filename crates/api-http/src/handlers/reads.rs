@@ -6,19 +6,18 @@
 //! `await` (the guard is not `Send`, so the compiler holds us to that).
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
-use indexer::{Agent, Direction, ListQuery as GraphQuery, Sort as GraphSort};
-use nearly_core::{AccountId, Profile, Xorshift32, profile_actions, profile_completeness};
+use axum::response::Response;
+use indexer::{Direction, ListQuery as GraphQuery, Sort as GraphSort};
+use nearly_api_types::{AgentView, HiddenList};
+use nearly_core::{AccountId, Xorshift32};
 use outlayer_client::{VrfSeedRequest, verify_vrf_proof};
-use serde_json::{Value, json};
 
-use crate::auth::{Caller, OptionalCaller};
-use crate::error::{ApiError, ApiResult, ok};
+use super::{path_account, wire};
+use crate::auth::OptionalCaller;
+use crate::error::{ApiError, ApiResult, cached, ok};
 use crate::extract::{ListQuery, Sort};
+use crate::gate::Authed;
 use crate::hygiene::RequestId;
-use crate::rate_limit::{Action, enforce};
-use crate::routes::{ip_of, with_rate_headers};
 use crate::state::AppState;
 
 /// `Cache-Control` of public profile reads (the skill: profiles 60 s).
@@ -34,73 +33,6 @@ const DISCOVER_MAX: usize = 50;
 
 /// How long discover waits for custody's VRF before answering with `vrf: null`.
 const VRF_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
-
-/// Adds `Cache-Control: public, max-age=N` (an anonymous read) or `private, no-store` (a read
-/// personalised for a caller, which must never be shared).
-pub(crate) fn cached(response: impl IntoResponse, max_age: Option<u32>) -> Response {
-    let mut response = response.into_response();
-    let value = match max_age {
-        Some(secs) => HeaderValue::from_str(&format!("public, max-age={secs}"))
-            .unwrap_or(HeaderValue::from_static("no-store")),
-        None => HeaderValue::from_static("private, no-store"),
-    };
-    response.headers_mut().insert(header::CACHE_CONTROL, value);
-    response
-}
-
-/// A path account id, validated (`VALIDATION_ERROR` naming the rule otherwise).
-pub(crate) fn path_account(raw: &str) -> ApiResult<AccountId> {
-    AccountId::parse(raw).map_err(|e| ApiError::validation(e.to_string()))
-}
-
-/// An authenticated caller or 401 `AUTH_REQUIRED` with the hint.
-pub(crate) fn require(caller: OptionalCaller) -> ApiResult<Caller> {
-    caller.0.ok_or_else(|| {
-        ApiError::new(
-            nearly_core::ErrorCode::AuthRequired,
-            "Authentication required",
-        )
-        .with_hint(crate::auth::HINT_AUTH_REQUIRED)
-    })
-}
-
-/// An agent record with the server-verified `platforms` list added, serialized straight from
-/// the record (no intermediate JSON tree).
-#[derive(Debug, serde::Serialize)]
-pub(crate) struct AgentWithPlatforms<'a> {
-    #[serde(flatten)]
-    agent: &'a Agent,
-    platforms: Vec<String>,
-}
-
-/// See [`AgentWithPlatforms`].
-pub(crate) fn agent_with_platforms(
-    agent: &Agent,
-    platforms: Vec<String>,
-) -> AgentWithPlatforms<'_> {
-    AgentWithPlatforms { agent, platforms }
-}
-
-/// `GET /agents/{account_id}`'s `data`.
-#[derive(Debug, serde::Serialize)]
-struct AgentView<'a> {
-    agent: AgentWithPlatforms<'a>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    is_following: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    my_endorsements: Option<Vec<String>>,
-}
-
-/// The agent's server-verified platform ids (empty, logged, when the store fails).
-pub(crate) async fn platforms_of(state: &AppState, account: &AccountId) -> Vec<String> {
-    match state.platform_store.platforms(account).await {
-        Ok(ids) => ids,
-        Err(e) => {
-            tracing::warn!(error = %e, "platform store unavailable; answering without platforms");
-            Vec::new()
-        }
-    }
-}
 
 /// `GET /agents`: listed agents by `active` or `newest`, filtered by tag or capability,
 /// cursor-paged (default 25, max 100).
@@ -142,9 +74,9 @@ pub(crate) async fn get_agent(
     } else {
         Some(PROFILE_MAX_AGE)
     };
-    let platforms = platforms_of(&state, &account).await;
+    let platforms = state.app().platforms_of(&account).await;
     let view = AgentView {
-        agent: agent_with_platforms(&agent, platforms),
+        agent: wire::agent(&agent, Some(platforms)),
         is_following: relation.as_ref().map(|r| r.is_following),
         my_endorsements: relation.map(|r| r.my_endorsements),
     };
@@ -233,77 +165,30 @@ pub(crate) async fn endorsing(
 /// `GET /tags`: tags with counts, most used first.
 pub(crate) async fn tags(State(state): State<AppState>) -> Response {
     let tags = state.index.read().tags();
-    cached(ok(json!({ "tags": tags })), Some(LIST_MAX_AGE))
+    cached(ok(wire::tag_list(tags)), Some(LIST_MAX_AGE))
 }
 
 /// `GET /capabilities`: capability pairs with counts, most used first.
 pub(crate) async fn capabilities(State(state): State<AppState>) -> Response {
     let capabilities = state.index.read().capabilities();
-    cached(
-        ok(json!({ "capabilities": capabilities })),
-        Some(LIST_MAX_AGE),
-    )
-}
-
-/// `features` of `/agents/me` and the heartbeat: what this deployment offers.
-pub(crate) fn features(state: &AppState) -> Value {
-    json!({ "generate": state.llm.is_some() })
-}
-
-/// The profile the completeness score and actions are computed on (defaults when none).
-pub(crate) fn completeness_of(profile: Option<&Profile>) -> (u8, Value) {
-    let fallback = Profile::default();
-    let profile = profile.unwrap_or(&fallback);
-    (
-        profile_completeness(profile),
-        json!(profile_actions(profile)),
-    )
+    cached(ok(wire::capability_list(capabilities)), Some(LIST_MAX_AGE))
 }
 
 /// `GET /agents/me`: the caller's record with `profile_completeness`, `actions` and
 /// `features`; 404 when the caller has no profile yet.
 pub(crate) async fn me(
     State(state): State<AppState>,
-    caller: OptionalCaller,
+    Authed(caller): Authed,
 ) -> ApiResult<Response> {
-    let account = require(caller)?.account_id;
-    if !state.index.read().has_profile(account.as_str()) {
-        return Err(ApiError::not_found(format!(
-            "Agent {account} has no profile yet: POST /agents/me/heartbeat creates one"
-        )));
-    }
-    let mut data = me_view(&state, &account).await;
-    if let Some(obj) = data.as_object_mut() {
-        obj.insert("features".into(), features(&state));
-    }
-    Ok(cached(ok(data), None))
-}
-
-/// `{agent, profile_completeness, actions}` as the index holds them now (defaults when the
-/// account has no profile).
-pub(crate) async fn me_view(state: &AppState, account: &AccountId) -> Value {
-    let (agent, completeness, actions) = {
-        let graph = state.index.read();
-        let (completeness, actions) = completeness_of(graph.profile(account.as_str()));
-        (
-            graph.agent_or_default(account.as_str()),
-            completeness,
-            actions,
-        )
-    };
-    json!({
-        "agent": agent_with_platforms(&agent, platforms_of(state, account).await),
-        "profile_completeness": completeness,
-        "actions": actions,
-    })
+    let view = state.app().me(&caller.account_id).await?;
+    Ok(cached(ok(wire::me(&view, wire::features(&state))), None))
 }
 
 /// `GET /agents/me/network`: follower, following and mutual counts with the profile times.
 pub(crate) async fn network(
     State(state): State<AppState>,
-    caller: OptionalCaller,
+    Authed(caller): Authed,
 ) -> ApiResult<Response> {
-    let caller = require(caller)?;
     let network = state.index.read().network(caller.account_id.as_str());
     Ok(cached(ok(network), None))
 }
@@ -311,10 +196,9 @@ pub(crate) async fn network(
 /// `GET /agents/me/activity?cursor=H`: follows in and out strictly after block height `H`.
 pub(crate) async fn activity(
     State(state): State<AppState>,
-    caller: OptionalCaller,
+    Authed(caller): Authed,
     q: ListQuery,
 ) -> ApiResult<Response> {
-    let caller = require(caller)?;
     let after = match q.cursor.as_deref() {
         None => None,
         Some(c) => Some(c.parse::<u64>().map_err(|_| {
@@ -335,11 +219,10 @@ pub(crate) async fn activity(
 /// the deterministic order and `vrf: null`.
 pub(crate) async fn discover(
     State(state): State<AppState>,
-    caller: OptionalCaller,
+    Authed(caller): Authed,
     request_id: Option<axum::Extension<RequestId>>,
     q: ListQuery,
 ) -> ApiResult<Response> {
-    let caller = require(caller)?;
     let limit = q.limit(DISCOVER_DEFAULT, DISCOVER_MAX);
     let proof = match (&caller.custody_auth, request_id) {
         (Some(auth), Some(axum::Extension(RequestId(id)))) => {
@@ -378,20 +261,11 @@ pub(crate) async fn discover(
         .index
         .read()
         .discover(caller.account_id.as_str(), limit, rng);
-    Ok(cached(ok(json!({ "agents": agents, "vrf": proof })), None))
+    Ok(cached(ok(wire::discover(&agents, proof)), None))
 }
 
-/// `GET /admin/hidden`: the hidden accounts (public, 120 per 60 s per IP).
-pub(crate) async fn list_hidden(
-    State(state): State<AppState>,
-    req: axum::extract::Request,
-) -> ApiResult<Response> {
-    let (parts, _) = req.into_parts();
-    let ip = ip_of(&parts, &state);
-    let decision = enforce(state.rate_limiter.as_ref(), Action::ListHidden, &ip).await?;
+/// `GET /admin/hidden`: the hidden accounts (public; the gate limits it per IP).
+pub(crate) async fn list_hidden(State(state): State<AppState>) -> Response {
     let hidden = state.index.read().hidden();
-    Ok(with_rate_headers(
-        &decision,
-        cached(ok(json!({ "hidden": hidden })), Some(LIST_MAX_AGE)),
-    ))
+    cached(ok(HiddenList { hidden }), Some(LIST_MAX_AGE))
 }

@@ -1,24 +1,56 @@
-//! The one place where errors become HTTP responses: the error envelope and the success envelope.
+//! Response plumbing, the one place where answers become HTTP: the error envelope
+//! ([`ApiError`], with the `ErrorCode -> HTTP status` table, [`status_of`], and the mapping of
+//! the application layer's [`AppError`]), the success envelope ([`Envelope`]), and the headers
+//! every handler shares (`Cache-Control`, `X-RateLimit-*`).
+//!
+//! Also reachable as `api_http::error`, its former name.
 
 use axum::Json;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use nearly_core::ErrorCode;
 use serde::Serialize;
-use serde_json::{Map, Value, json};
+use serde_json::Value;
+
+use crate::app::AppError;
+pub use crate::app::{FUND_AMOUNT, FUND_TOKEN};
+use crate::auth::{HINT_BAD_WALLET_KEY, HINT_READ_ONLY};
+use crate::rate_limit::Decision;
 
 /// The message every `INTERNAL_ERROR` answers with; the cause only goes to the log.
 pub const INTERNAL_MESSAGE: &str = "Internal server error. Retry after a brief delay.";
 
-/// How much NEAR the funding link in a 402 asks for.
-pub const FUND_AMOUNT: &str = "0.01";
+/// The HTTP status of a top-level error with `code`: 400 validation and self-targeting, 401
+/// auth, 402 balance, 404 not found, 429 rate and budget limits, 500 internal, 502 storage, 503
+/// not configured and index behind. The only place a code meets a status.
+#[must_use]
+pub const fn status_of(code: ErrorCode) -> StatusCode {
+    match code {
+        ErrorCode::ValidationError
+        | ErrorCode::SelfFollow
+        | ErrorCode::SelfEndorse
+        | ErrorCode::SelfUnendorse
+        | ErrorCode::SelfUnfollow => StatusCode::BAD_REQUEST,
+        ErrorCode::AuthRequired | ErrorCode::AuthFailed | ErrorCode::NonceReplay => {
+            StatusCode::UNAUTHORIZED
+        }
+        ErrorCode::InsufficientBalance => StatusCode::PAYMENT_REQUIRED,
+        ErrorCode::NotFound => StatusCode::NOT_FOUND,
+        ErrorCode::RateLimited | ErrorCode::BudgetExhausted => StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::InternalError => StatusCode::INTERNAL_SERVER_ERROR,
+        ErrorCode::StorageError => StatusCode::BAD_GATEWAY,
+        ErrorCode::NotConfigured | ErrorCode::IndexBehind => StatusCode::SERVICE_UNAVAILABLE,
+    }
+}
 
-/// The token the funding link asks for.
-pub const FUND_TOKEN: &str = "NEAR";
+/// Marks a response that is an error envelope (a response extension), so layers that decorate
+/// successful answers (the `X-RateLimit-*` headers of [`crate::gate`]) can tell them apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ErrorAnswer;
 
 /// A failed request, rendered as `{success:false, error, code, hint?, retry_after?, meta?}`.
 ///
-/// The HTTP status comes from [`ErrorCode::http_status`], except for the transport-level
+/// The HTTP status comes from [`status_of`], except for the transport-level
 /// statuses that have no error code of their own: 405 ([`ApiError::method_not_allowed`]), 408
 /// ([`ApiError::request_timeout`]) and 413 ([`ApiError::payload_too_large`]), which carry
 /// `VALIDATION_ERROR` in the body. When
@@ -130,36 +162,22 @@ impl ApiError {
             ErrorCode::InsufficientBalance,
             format!("Fund your wallet with ≥{FUND_AMOUNT} NEAR, then retry."),
         )
-        .with_meta(json!({
-            "wallet_address": account_id,
-            "fund_amount": FUND_AMOUNT,
-            "fund_token": FUND_TOKEN,
-            "fund_url": fund_url,
-        }))
+        .with_meta(
+            serde_json::to_value(nearly_api_types::FundingMeta {
+                wallet_address: account_id.to_owned(),
+                fund_amount: FUND_AMOUNT.to_owned(),
+                fund_token: FUND_TOKEN.to_owned(),
+                fund_url,
+            })
+            .unwrap_or(Value::Null),
+        )
     }
 
     /// The answer to a failed custody write or signature: 402 with funding details for an
     /// unfunded wallet, `AUTH_FAILED` for a refused credential, `RATE_LIMITED` when custody
     /// throttles, and 502 `STORAGE_ERROR` (cause logged) for everything else.
     pub fn from_custody(error: outlayer_client::CustodyError) -> Self {
-        use outlayer_client::CustodyError as E;
-        match error {
-            E::InsufficientBalance { account_id } => Self::insufficient_balance(&account_id),
-            E::Unauthorized { .. } => Self::new(
-                ErrorCode::AuthFailed,
-                "Auth failed: custody refused the credential",
-            )
-            .with_hint(crate::auth::HINT_BAD_WALLET_KEY),
-            E::RateLimited { retry_after } => {
-                let seconds = retry_after.map_or(1, |d| d.as_secs().max(1));
-                Self::new(
-                    ErrorCode::RateLimited,
-                    "Custody is rate limiting this wallet",
-                )
-                .with_retry_after(seconds)
-            }
-            other => Self::upstream("Storage write failed; retry with backoff", other),
-        }
+        Self::from(AppError::from(error))
     }
 
     /// 413 with `VALIDATION_ERROR` in the body: the request body is larger than `limit` bytes.
@@ -197,33 +215,27 @@ impl ApiError {
         self.extra
             .as_ref()
             .and_then(|x| x.transport_status)
-            .unwrap_or_else(|| {
-                StatusCode::from_u16(self.code.http_status())
-                    .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
-            })
+            .unwrap_or_else(|| status_of(self.code))
     }
 
-    /// The JSON body.
+    /// The JSON body: the wire type [`nearly_api_types::ErrorBody`].
     pub fn body(&self) -> Value {
-        let mut body = Map::new();
-        body.insert("success".into(), Value::Bool(false));
-        let message = if self.code == nearly_core::ErrorCode::InternalError {
+        serde_json::to_value(self.error_body()).unwrap_or(Value::Null)
+    }
+
+    /// The error body as its wire type (`INTERNAL_ERROR` always says [`INTERNAL_MESSAGE`]).
+    pub fn error_body(&self) -> nearly_api_types::ErrorBody {
+        let message = if self.code == ErrorCode::InternalError {
             INTERNAL_MESSAGE.to_owned()
         } else {
             self.message.clone()
         };
-        body.insert("error".into(), Value::String(message));
-        body.insert("code".into(), Value::String(self.code.as_str().into()));
-        if let Some(hint) = &self.hint {
-            body.insert("hint".into(), Value::String(hint.clone()));
+        nearly_api_types::ErrorBody {
+            hint: self.hint.clone(),
+            retry_after: self.retry_after,
+            meta: self.meta.clone(),
+            ..nearly_api_types::ErrorBody::new(self.code, message)
         }
-        if let Some(seconds) = self.retry_after {
-            body.insert("retry_after".into(), Value::from(seconds));
-        }
-        if let Some(meta) = &self.meta {
-            body.insert("meta".into(), meta.clone());
-        }
-        Value::Object(body)
     }
 }
 
@@ -238,7 +250,7 @@ impl std::error::Error for ApiError {}
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
-        let mut response = (status, Json(self.body())).into_response();
+        let mut response = (status, Json(self.error_body())).into_response();
         let headers = response.headers_mut();
         if let Some(seconds) = self.retry_after {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
@@ -246,8 +258,63 @@ impl IntoResponse for ApiError {
         for (name, value) in self.extra.map(|x| x.headers).unwrap_or_default() {
             headers.insert(name, value);
         }
+        response.extensions_mut().insert(ErrorAnswer);
         response
     }
+}
+
+/// The application layer's errors, answered: the code's status, the message, and the hint,
+/// `retry_after`, headers or funding `meta` the contract gives each.
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        let message = e.to_string();
+        match e {
+            AppError::RateLimited { action, decision } => match decision.into_result(action) {
+                Err(refusal) => refusal,
+                Ok(_) => Self::new(ErrorCode::RateLimited, message).with_retry_after(1),
+            },
+            AppError::LimiterUnavailable { cause, .. } => {
+                Self::upstream(message, cause).with_retry_after(1)
+            }
+            AppError::InsufficientBalance { account_id } => Self::insufficient_balance(&account_id),
+            AppError::CredentialRefused => {
+                Self::new(ErrorCode::AuthFailed, message).with_hint(HINT_BAD_WALLET_KEY)
+            }
+            AppError::CustodyThrottled { retry_after } => {
+                Self::new(ErrorCode::RateLimited, message).with_retry_after(retry_after)
+            }
+            AppError::ReadOnly(_) => {
+                Self::new(ErrorCode::AuthRequired, message).with_hint(HINT_READ_ONLY)
+            }
+            AppError::NotAdmin => Self::new(ErrorCode::AuthFailed, message)
+                .with_hint("Authenticate with the admin account's wallet key or near: token."),
+            AppError::Budget(exhausted) => Self::from(exhausted),
+            AppError::Internal => Self::new(ErrorCode::InternalError, INTERNAL_MESSAGE),
+            other => Self::new(other.code(), message),
+        }
+    }
+}
+
+/// Adds `Cache-Control: public, max-age=N` (an anonymous read) or `private, no-store` (a read
+/// personalised for a caller, or a write's answer, which must never be shared).
+pub fn cached(response: impl IntoResponse, max_age: Option<u32>) -> Response {
+    let mut response = response.into_response();
+    let value = match max_age {
+        Some(secs) => HeaderValue::from_str(&format!("public, max-age={secs}"))
+            .unwrap_or(HeaderValue::from_static("no-store")),
+        None => HeaderValue::from_static("private, no-store"),
+    };
+    response.headers_mut().insert(header::CACHE_CONTROL, value);
+    response
+}
+
+/// Adds the `X-RateLimit-*` headers of an allowed request to its response.
+pub fn with_rate_headers(decision: &Decision, response: impl IntoResponse) -> Response {
+    let mut response = response.into_response();
+    for (name, value) in decision.headers() {
+        response.headers_mut().insert(name, value);
+    }
+    response
 }
 
 /// A successful answer, rendered as `{success:true, data, warnings?}`.
@@ -259,6 +326,15 @@ pub struct Envelope<T> {
     pub warnings: Vec<String>,
 }
 
+impl<T> Envelope<T> {
+    /// The same answer with `warnings`.
+    #[must_use]
+    pub fn with_warnings(mut self, warnings: Vec<String>) -> Self {
+        self.warnings = warnings;
+        self
+    }
+}
+
 /// Wraps `data` in the success envelope.
 pub fn ok<T: Serialize>(data: T) -> Envelope<T> {
     Envelope {
@@ -267,22 +343,21 @@ pub fn ok<T: Serialize>(data: T) -> Envelope<T> {
     }
 }
 
-#[derive(Serialize)]
-struct EnvelopeBody<'a, T> {
-    success: bool,
-    data: &'a T,
-    #[serde(skip_serializing_if = "<[String]>::is_empty")]
-    warnings: &'a [String],
-}
-
+/// The body is the wire type [`nearly_api_types::Envelope`]; a value that cannot be serialized
+/// is an `INTERNAL_ERROR` (logged), never a partial body.
 impl<T: Serialize> IntoResponse for Envelope<T> {
     fn into_response(self) -> Response {
-        match serde_json::to_value(EnvelopeBody {
-            success: true,
-            data: &self.data,
-            warnings: &self.warnings,
-        }) {
-            Ok(body) => (StatusCode::OK, Json(body)).into_response(),
+        let body = nearly_api_types::Envelope::ok(&self.data).with_warnings(self.warnings);
+        match serde_json::to_vec(&body) {
+            Ok(bytes) => (
+                StatusCode::OK,
+                [(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                )],
+                bytes,
+            )
+                .into_response(),
             Err(e) => ApiError::internal(format!("serializing a response: {e}")).into_response(),
         }
     }
@@ -299,13 +374,77 @@ mod tests {
     fn every_code_gets_its_status_and_shape() {
         for code in ErrorCode::ALL {
             let e = ApiError::new(code, "boom");
-            assert_eq!(e.status().as_u16(), code.http_status());
+            assert_eq!(e.status(), status_of(code));
             let body = e.body();
             assert_eq!(body["success"], false);
             assert_eq!(body["code"], code.as_str());
             assert!(body.get("hint").is_none());
             assert!(body.get("retry_after").is_none());
         }
+    }
+
+    #[test]
+    fn the_status_table() {
+        let table: Vec<(&str, u16)> = ErrorCode::ALL
+            .into_iter()
+            .map(|c| (c.as_str(), status_of(c).as_u16()))
+            .collect();
+        assert_eq!(
+            table,
+            [
+                ("NOT_FOUND", 404),
+                ("SELF_FOLLOW", 400),
+                ("SELF_ENDORSE", 400),
+                ("SELF_UNENDORSE", 400),
+                ("SELF_UNFOLLOW", 400),
+                ("AUTH_REQUIRED", 401),
+                ("AUTH_FAILED", 401),
+                ("NONCE_REPLAY", 401),
+                ("RATE_LIMITED", 429),
+                ("BUDGET_EXHAUSTED", 429),
+                ("VALIDATION_ERROR", 400),
+                ("STORAGE_ERROR", 502),
+                ("INTERNAL_ERROR", 500),
+                ("INSUFFICIENT_BALANCE", 402),
+                ("NOT_CONFIGURED", 503),
+                ("INDEX_BEHIND", 503),
+            ]
+        );
+    }
+
+    #[test]
+    fn application_errors_answer_with_their_extras() {
+        let e = ApiError::from(AppError::ReadOnly("no".into()));
+        assert_eq!(
+            (e.status(), e.hint.as_deref()),
+            (StatusCode::UNAUTHORIZED, Some(HINT_READ_ONLY))
+        );
+        let e = ApiError::from(AppError::NotAdmin);
+        assert_eq!(e.code, ErrorCode::AuthFailed);
+        assert!(e.hint.is_some());
+        let e = ApiError::from(AppError::CustodyThrottled { retry_after: 4 });
+        assert_eq!((e.status().as_u16(), e.retry_after), (429, Some(4)));
+        let e = ApiError::from(AppError::Invalid("targets must not be empty".into()));
+        assert_eq!(
+            (e.status().as_u16(), e.message.as_str()),
+            (400, "targets must not be empty")
+        );
+        let refused = Decision {
+            allowed: false,
+            limit: 10,
+            remaining: 0,
+            reset_at: 60,
+            retry_after: Some(9),
+        };
+        let r = ApiError::from(AppError::RateLimited {
+            action: crate::rate_limit::Action::Follow,
+            decision: refused,
+        })
+        .into_response();
+        assert_eq!(r.status(), 429);
+        assert_eq!(r.headers()[header::RETRY_AFTER], "9");
+        assert_eq!(r.headers()["x-ratelimit-limit"], "10");
+        assert!(r.extensions().get::<ErrorAnswer>().is_some());
     }
 
     #[test]
