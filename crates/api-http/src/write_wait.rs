@@ -6,14 +6,14 @@
 //! the index follows and reports the block; real OutLayer answers only a transaction hash, so
 //! there is no height and nothing to wait for (the write is applied provisionally at once).
 //!
-//! With a height, [`confirm_in`] waits on the indexer's height watch channel
+//! With a height, `confirm_in` waits on the indexer's height watch channel
 //! ([`indexer::Indexer::subscribe_height`], a notification, not a poll) until the index has
 //! applied that block, at most [`CONFIRM_WAIT`]; past the bound the write is applied
 //! provisionally and a warning is logged. It only waits when the index follows the source
 //! custody writes into ([`crate::AppState::source_head`] is set) and that source has reached the
 //! height (a height above the source's head is not from that source).
 //!
-//! Every height [`confirm_in`] sees is recorded for the request in a task-local slot that
+//! Every height `confirm_in` sees is recorded for the request in a task-local slot that
 //! `recording` (the index-height middleware) opens around the handler; the highest one becomes
 //! the `X-Nearly-Write-Height` header.
 
