@@ -335,8 +335,56 @@ impl<T> Envelope<T> {
     }
 }
 
+/// What may be the `data` of a success answer: the response types of `nearly-api-types` and
+/// nothing else. The trait is sealed, so a result type of the index or of the application layer
+/// cannot be answered as it is: it goes through its conversion in `handlers/wire.rs` first, and
+/// the derived document (built from the same types) describes every answer.
+pub trait Answer: Serialize + sealed::Sealed {}
+
+mod sealed {
+    /// Only this module's list implements [`super::Answer`].
+    pub trait Sealed {}
+}
+
+macro_rules! answers {
+    ($($t:ident),* $(,)?) => {
+        $(
+            impl sealed::Sealed for nearly_api_types::$t {}
+            impl Answer for nearly_api_types::$t {}
+        )*
+    };
+}
+
+answers!(
+    Activity,
+    AgentPage,
+    AgentView,
+    CapabilityList,
+    Delisted,
+    Discover,
+    Edges,
+    EndorseResults,
+    Endorsers,
+    Endorsing,
+    FollowResults,
+    FollowersPage,
+    FollowingPage,
+    GeneratedField,
+    GeneratedValue,
+    Health,
+    Heartbeat,
+    HiddenChange,
+    HiddenList,
+    Me,
+    Network,
+    PlatformList,
+    PlatformRegistration,
+    ProfileView,
+    TagList,
+);
+
 /// Wraps `data` in the success envelope.
-pub fn ok<T: Serialize>(data: T) -> Envelope<T> {
+pub fn ok<T: Answer>(data: T) -> Envelope<T> {
     Envelope {
         data,
         warnings: Vec::new(),
@@ -345,7 +393,7 @@ pub fn ok<T: Serialize>(data: T) -> Envelope<T> {
 
 /// The body is the wire type [`nearly_api_types::Envelope`]; a value that cannot be serialized
 /// is an `INTERNAL_ERROR` (logged), never a partial body.
-impl<T: Serialize> IntoResponse for Envelope<T> {
+impl<T: Answer> IntoResponse for Envelope<T> {
     fn into_response(self) -> Response {
         let body = nearly_api_types::Envelope::ok(&self.data).with_warnings(self.warnings);
         match serde_json::to_vec(&body) {

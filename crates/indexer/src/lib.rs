@@ -9,8 +9,8 @@
 //! never trusted (profiles are folded by [`nearly_core::Profile::from_stored`]). Only the
 //! configured namespace is indexed; `hidden/*` keys count only under the configured admin.
 //!
-//! What it is not: it serves no HTTP (the `api-http` crate does, returning these result types
-//! inside its envelope), writes nothing to FastData, and validates nothing an agent wrote beyond
+//! What it is not: it serves no HTTP (the `api-http` crate does, converting these result types
+//! into the wire types of `nearly-api-types` before they leave), writes nothing to FastData, and validates nothing an agent wrote beyond
 //! parsing keys with [`nearly_core::Key`].
 //!
 //! **Architecture invariant: the indexer never performs I/O on a query path.** Every query is a

@@ -1,7 +1,8 @@
 //! Inputs (writes, versions) and the plain result types every query returns.
 //!
-//! Result types serialize with the JSON field names of the skill's responses, so the HTTP layer
-//! returns them as they are (inside its `{success, data}` envelope).
+//! Result types serialize with the JSON field names of the skill's responses (the indexer's own
+//! tests read them as JSON), but they are not the wire: the HTTP layer converts each into its
+//! `nearly-api-types` type, and its tests prove the two serialize alike.
 
 use std::collections::BTreeMap;
 

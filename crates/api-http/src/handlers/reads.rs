@@ -48,7 +48,7 @@ pub(crate) async fn list_agents(State(state): State<AppState>, q: ListQuery) -> 
         cursor: q.cursor.as_deref(),
         limit: q.limit(LIST_DEFAULT, LIST_MAX),
     });
-    cached(ok(page), Some(LIST_MAX_AGE))
+    cached(ok(wire::agent_page(page)), Some(LIST_MAX_AGE))
 }
 
 /// `GET /agents/{account_id}`: the agent record (404 when it has no profile); with a caller,
@@ -76,7 +76,7 @@ pub(crate) async fn get_agent(
     };
     let platforms = state.app().platforms_of(&account).await;
     let view = AgentView {
-        agent: wire::agent(&agent, Some(platforms)),
+        agent: wire::into_agent(agent, Some(platforms)),
         is_following: relation.as_ref().map(|r| r.is_following),
         my_endorsements: relation.map(|r| r.my_endorsements),
     };
@@ -99,7 +99,7 @@ pub(crate) async fn followers(
         q.cursor.as_deref(),
         q.limit(LIST_DEFAULT, LIST_MAX),
     );
-    Ok(cached(ok(page), Some(LIST_MAX_AGE)))
+    Ok(cached(ok(wire::followers_page(page)), Some(LIST_MAX_AGE)))
 }
 
 /// `GET /agents/{account_id}/following`: newest follow first, cursor-paged.
@@ -114,7 +114,7 @@ pub(crate) async fn following(
         q.cursor.as_deref(),
         q.limit(LIST_DEFAULT, LIST_MAX),
     );
-    Ok(cached(ok(page), Some(LIST_MAX_AGE)))
+    Ok(cached(ok(wire::following_page(page)), Some(LIST_MAX_AGE)))
 }
 
 /// `GET /agents/{account_id}/edges?direction=incoming|outgoing|both`.
@@ -139,7 +139,7 @@ pub(crate) async fn edges(
             .index
             .read()
             .edges(account.as_str(), direction, q.limit(LIST_DEFAULT, LIST_MAX));
-    Ok(cached(ok(edges), Some(LIST_MAX_AGE)))
+    Ok(cached(ok(wire::edges(edges)), Some(LIST_MAX_AGE)))
 }
 
 /// `GET /agents/{account_id}/endorsers`: grouped by key suffix.
@@ -149,7 +149,7 @@ pub(crate) async fn endorsers(
 ) -> ApiResult<Response> {
     let account = path_account(&raw)?;
     let endorsers = state.index.read().endorsers(account.as_str());
-    Ok(cached(ok(endorsers), Some(LIST_MAX_AGE)))
+    Ok(cached(ok(wire::endorsers(endorsers)), Some(LIST_MAX_AGE)))
 }
 
 /// `GET /agents/{account_id}/endorsing`: grouped by target.
@@ -159,7 +159,7 @@ pub(crate) async fn endorsing(
 ) -> ApiResult<Response> {
     let account = path_account(&raw)?;
     let endorsing = state.index.read().endorsing(account.as_str());
-    Ok(cached(ok(endorsing), Some(LIST_MAX_AGE)))
+    Ok(cached(ok(wire::endorsing(endorsing)), Some(LIST_MAX_AGE)))
 }
 
 /// `GET /tags`: tags with counts, most used first.
@@ -190,7 +190,7 @@ pub(crate) async fn network(
     Authed(caller): Authed,
 ) -> ApiResult<Response> {
     let network = state.index.read().network(caller.account_id.as_str());
-    Ok(cached(ok(network), None))
+    Ok(cached(ok(wire::network(network)), None))
 }
 
 /// `GET /agents/me/activity?cursor=H`: follows in and out strictly after block height `H`.
@@ -211,7 +211,7 @@ pub(crate) async fn activity(
         .index
         .read()
         .activity(caller.account_id.as_str(), after);
-    Ok(cached(ok(activity), None))
+    Ok(cached(ok(wire::activity(activity)), None))
 }
 
 /// `GET /agents/discover`: suggestions scored by shared tags; each equal-score tier shuffled
@@ -261,7 +261,7 @@ pub(crate) async fn discover(
         .index
         .read()
         .discover(caller.account_id.as_str(), limit, rng);
-    Ok(cached(ok(wire::discover(&agents, proof)), None))
+    Ok(cached(ok(wire::discover(agents, proof)), None))
 }
 
 /// `GET /admin/hidden`: the hidden accounts (public; the gate limits it per IP).

@@ -8,39 +8,209 @@ use crate::state::{AppState, IndexStatus};
 
 /// An index record, with the server-verified platforms on the single-agent views.
 pub(crate) fn agent(a: &indexer::Agent, platforms: Option<Vec<String>>) -> wire::Agent {
+    into_agent(a.clone(), platforms)
+}
+
+/// An index record moved into its wire type (the read paths own their query results).
+pub(crate) fn into_agent(a: indexer::Agent, platforms: Option<Vec<String>>) -> wire::Agent {
+    let indexer::Agent {
+        account_id,
+        name,
+        description,
+        image,
+        tags,
+        capabilities,
+        endorsements,
+        endorsement_count,
+        follower_count,
+        following_count,
+        created_at,
+        created_at_height,
+        last_active,
+        last_active_height,
+    } = a;
     wire::Agent {
-        account_id: a.account_id.clone(),
-        name: a.name.clone(),
-        description: a.description.clone(),
-        image: a.image.clone(),
-        tags: a.tags.clone(),
-        capabilities: a.capabilities.clone(),
-        endorsements: a.endorsements.clone(),
-        endorsement_count: a.endorsement_count,
-        follower_count: a.follower_count,
-        following_count: a.following_count,
-        created_at: a.created_at,
-        created_at_height: a.created_at_height,
-        last_active: a.last_active,
-        last_active_height: a.last_active_height,
+        account_id,
+        name,
+        description,
+        image,
+        tags,
+        capabilities,
+        endorsements,
+        endorsement_count,
+        follower_count,
+        following_count,
+        created_at,
+        created_at_height,
+        last_active,
+        last_active_height,
         platforms,
     }
 }
 
-fn summary(s: &indexer::AgentSummary) -> wire::AgentSummary {
+fn summary(s: indexer::AgentSummary) -> wire::AgentSummary {
+    let indexer::AgentSummary {
+        account_id,
+        name,
+        description,
+        image,
+    } = s;
     wire::AgentSummary {
-        account_id: s.account_id.clone(),
-        name: s.name.clone(),
-        description: s.description.clone(),
-        image: s.image.clone(),
+        account_id,
+        name,
+        description,
+        image,
     }
 }
 
-fn activity_entry(e: &indexer::ActivityEntry) -> wire::ActivityEntry {
+fn activity_entry(e: indexer::ActivityEntry) -> wire::ActivityEntry {
     wire::ActivityEntry {
-        summary: summary(&e.summary),
+        summary: summary(e.summary),
         at: e.at,
         at_height: e.at_height,
+    }
+}
+
+/// `GET /agents`.
+pub(crate) fn agent_page(page: indexer::AgentPage) -> wire::AgentPage {
+    wire::AgentPage {
+        agents: page
+            .agents
+            .into_iter()
+            .map(|a| into_agent(a, None))
+            .collect(),
+        cursor: page.cursor,
+        cursor_reset: page.cursor_reset,
+    }
+}
+
+fn follow_entries(entries: Vec<indexer::FollowEntry>) -> Vec<wire::FollowEntry> {
+    entries
+        .into_iter()
+        .map(|e| wire::FollowEntry {
+            agent: into_agent(e.agent, None),
+            reason: e.reason,
+            at: e.at,
+            at_height: e.at_height,
+        })
+        .collect()
+}
+
+/// `GET /agents/{id}/followers`.
+pub(crate) fn followers_page(page: indexer::FollowersPage) -> wire::FollowersPage {
+    wire::FollowersPage {
+        account_id: page.account_id,
+        followers: follow_entries(page.followers),
+        cursor: page.cursor,
+        cursor_reset: page.cursor_reset,
+    }
+}
+
+/// `GET /agents/{id}/following`.
+pub(crate) fn following_page(page: indexer::FollowingPage) -> wire::FollowingPage {
+    wire::FollowingPage {
+        account_id: page.account_id,
+        following: follow_entries(page.following),
+        cursor: page.cursor,
+        cursor_reset: page.cursor_reset,
+    }
+}
+
+/// `GET /agents/{id}/edges`.
+pub(crate) fn edges(edges: indexer::Edges) -> wire::Edges {
+    wire::Edges {
+        account_id: edges.account_id,
+        edges: edges
+            .edges
+            .into_iter()
+            .map(|e| wire::EdgeEntry {
+                agent: into_agent(e.agent, None),
+                direction: match e.direction {
+                    indexer::EdgeDirection::Incoming => wire::EdgeDirection::Incoming,
+                    indexer::EdgeDirection::Outgoing => wire::EdgeDirection::Outgoing,
+                    indexer::EdgeDirection::Mutual => wire::EdgeDirection::Mutual,
+                },
+                at: e.at,
+                at_height: e.at_height,
+            })
+            .collect(),
+    }
+}
+
+/// `GET /agents/{id}/endorsers`.
+pub(crate) fn endorsers(endorsers: indexer::Endorsers) -> wire::Endorsers {
+    wire::Endorsers {
+        account_id: endorsers.account_id,
+        endorsers: endorsers
+            .endorsers
+            .into_iter()
+            .map(|(suffix, entries)| {
+                let entries = entries
+                    .into_iter()
+                    .map(|e| wire::EndorserEntry {
+                        account_id: e.account_id,
+                        name: e.name,
+                        description: e.description,
+                        image: e.image,
+                        reason: e.reason,
+                        content_hash: e.content_hash,
+                        at: e.at,
+                        at_height: e.at_height,
+                    })
+                    .collect();
+                (suffix, entries)
+            })
+            .collect(),
+    }
+}
+
+/// `GET /agents/{id}/endorsing`.
+pub(crate) fn endorsing(endorsing: indexer::Endorsing) -> wire::Endorsing {
+    wire::Endorsing {
+        account_id: endorsing.account_id,
+        endorsing: endorsing
+            .endorsing
+            .into_iter()
+            .map(|(target, group)| {
+                let group = wire::EndorsingGroup {
+                    target: summary(group.target),
+                    entries: group
+                        .entries
+                        .into_iter()
+                        .map(|e| wire::EndorsingEntry {
+                            key_suffix: e.key_suffix,
+                            reason: e.reason,
+                            content_hash: e.content_hash,
+                            at: e.at,
+                            at_height: e.at_height,
+                        })
+                        .collect(),
+                };
+                (target, group)
+            })
+            .collect(),
+    }
+}
+
+/// `GET /agents/me/network`.
+pub(crate) fn network(n: indexer::Network) -> wire::Network {
+    wire::Network {
+        follower_count: n.follower_count,
+        following_count: n.following_count,
+        mutual_count: n.mutual_count,
+        last_active: n.last_active,
+        last_active_height: n.last_active_height,
+        created_at: n.created_at,
+        created_at_height: n.created_at_height,
+    }
+}
+
+/// `GET /agents/me/activity`.
+pub(crate) fn activity(a: indexer::Activity) -> wire::Activity {
+    wire::Activity {
+        cursor: a.cursor,
+        new_followers: a.new_followers.into_iter().map(activity_entry).collect(),
+        new_following: a.new_following.into_iter().map(activity_entry).collect(),
     }
 }
 
@@ -85,7 +255,12 @@ pub(crate) fn heartbeat(
         delta: wire::HeartbeatDelta {
             since: delta.since,
             since_height: delta.since_height,
-            new_followers: delta.new_followers.iter().map(activity_entry).collect(),
+            new_followers: delta
+                .new_followers
+                .iter()
+                .cloned()
+                .map(activity_entry)
+                .collect(),
             new_followers_count: count(delta.new_followers.len()),
             new_following_count: count(delta.new_following_count),
         },
@@ -264,16 +439,16 @@ pub(crate) fn capability_list(caps: Vec<indexer::CapabilityCount>) -> wire::Capa
 
 /// `GET /agents/discover`.
 pub(crate) fn discover(
-    agents: &[indexer::DiscoverEntry],
+    agents: Vec<indexer::DiscoverEntry>,
     vrf: Option<outlayer_client::wire::VrfProof>,
 ) -> wire::Discover {
     wire::Discover {
         agents: agents
-            .iter()
+            .into_iter()
             .map(|e| wire::DiscoverEntry {
-                agent: agent(&e.agent, None),
+                agent: into_agent(e.agent, None),
                 score: count(e.score),
-                reason: e.reason.clone(),
+                reason: e.reason,
             })
             .collect(),
         vrf: vrf.map(|p| wire::VrfProof {
@@ -316,5 +491,151 @@ pub(crate) fn health(version: &str, index: IndexStatus) -> wire::Health {
             incomplete_scans: detail.as_ref().map(|d| d.incomplete_scans),
             reconcile_differences: detail.as_ref().map(|d| d.reconcile_differences),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Every read answer built as its wire type serializes exactly as the index's result did
+    //! when the handlers answered with it directly: the move to the wire types changed nothing
+    //! a client sees, field by field, absent fields included.
+
+    use serde::Serialize;
+    use serde_json::Value;
+
+    use indexer::{Direction, Indexer, IndexerConfig, ListQuery, Sort, Version, Write};
+
+    const NS: u64 = 1_000_000_000;
+
+    fn w(who: &str, key: &str, value: Option<Value>, height: u64) -> Write {
+        Write {
+            predecessor: who.into(),
+            key: key.into(),
+            value,
+            version: Version::new(height, 0),
+            block_timestamp_ns: height * 10 * NS,
+        }
+    }
+
+    /// A written value, from its JSON text (the handler modules build no JSON by macro).
+    fn v(text: &str) -> Option<Value> {
+        Some(serde_json::from_str(text).unwrap())
+    }
+
+    /// Profiles with and without optional fields, follows with and without a reason, a follow
+    /// of an account with no profile, mutual follows, endorsements with reason and hash.
+    fn populated() -> Indexer {
+        let ix = Indexer::new(IndexerConfig::new("contextual.near").with_admin("admin.near"));
+        ix.apply_writes(&[
+            w(
+                "alice.near",
+                "profile",
+                v(
+                    r#"{"name": "Alice", "description": "d", "image": "https://example.com/a.png",
+                      "tags": ["rust", "defi"], "capabilities": {"skills": ["audit"]}}"#,
+                ),
+                1,
+            ),
+            w("bob.near", "profile", v(r#"{"tags": ["rust"]}"#), 2),
+            w("carol.near", "profile", v(r#"{"name": "Carol"}"#), 3),
+            w(
+                "bob.near",
+                "graph/follow/alice.near",
+                v(r#"{"reason": "r"}"#),
+                4,
+            ),
+            w("carol.near", "graph/follow/alice.near", v(r#"{}"#), 5),
+            w("alice.near", "graph/follow/bob.near", v(r#"{}"#), 6),
+            w("alice.near", "graph/follow/ghost.near", v(r#"{}"#), 7),
+            w(
+                "bob.near",
+                "endorsing/alice.near/tags/rust",
+                v(r#"{"reason": "good", "content_hash": "sha256:x"}"#),
+                8,
+            ),
+            w("carol.near", "endorsing/alice.near/trusted", v(r#"{}"#), 9),
+            w("alice.near", "endorsing/ghost.near/trusted", v(r#"{}"#), 10),
+        ]);
+        ix
+    }
+
+    fn same<A: Serialize, B: Serialize>(index: &A, wire: &B) {
+        let index = serde_json::to_value(index).unwrap();
+        let wire = serde_json::to_value(wire).unwrap();
+        assert_eq!(wire, index);
+    }
+
+    #[test]
+    fn read_answers_as_wire_types_serialize_as_the_index_results_did() {
+        let ix = populated();
+        let g = ix.read();
+        for sort in [Sort::Active, Sort::Newest] {
+            for (cursor, limit) in [(None, 1), (Some("bob.near"), 25), (Some("nobody"), 2)] {
+                let page = g.list_agents(&ListQuery {
+                    sort,
+                    tag: None,
+                    capability: None,
+                    cursor,
+                    limit,
+                });
+                same(&page, &super::agent_page(page.clone()));
+            }
+        }
+        for account in ["alice.near", "bob.near", "ghost.near", "nobody.near"] {
+            for (cursor, limit) in [(None, 1), (None, 25), (Some("nobody"), 2)] {
+                let page = g.followers(account, cursor, limit);
+                same(&page, &super::followers_page(page.clone()));
+                let page = g.following(account, cursor, limit);
+                same(&page, &super::following_page(page.clone()));
+            }
+            for direction in [Direction::Both, Direction::Incoming, Direction::Outgoing] {
+                let edges = g.edges(account, direction, 25);
+                same(&edges, &super::edges(edges.clone()));
+            }
+            let endorsers = g.endorsers(account);
+            same(&endorsers, &super::endorsers(endorsers.clone()));
+            let endorsing = g.endorsing(account);
+            same(&endorsing, &super::endorsing(endorsing.clone()));
+            let network = g.network(account);
+            same(&network, &super::network(network.clone()));
+            for after in [None, Some(0), Some(5), Some(100)] {
+                let activity = g.activity(account, after);
+                same(&activity, &super::activity(activity.clone()));
+            }
+            let discover = g.discover(account, 10, None);
+            let wire = super::discover(discover.clone(), None);
+            same(&discover, &wire.agents);
+            if let Some(agent) = g.agent(account) {
+                same(&agent, &super::into_agent(agent.clone(), None));
+            }
+        }
+    }
+
+    #[test]
+    fn the_populated_index_exercises_the_optional_fields() {
+        // Guards the equivalence test above against an index too empty to compare anything.
+        let ix = populated();
+        let g = ix.read();
+        let followers = g.followers("alice.near", None, 25);
+        assert_eq!(followers.followers.len(), 2);
+        assert!(followers.followers.iter().any(|f| f.reason.is_some()));
+        assert!(followers.followers.iter().any(|f| f.reason.is_none()));
+        assert!(g.followers("alice.near", None, 1).cursor.is_some());
+        let endorsers = g.endorsers("alice.near");
+        assert!(
+            endorsers.endorsers["tags/rust"][0]
+                .content_hash
+                .as_deref()
+                .is_some()
+        );
+        assert!(!g.endorsing("alice.near").endorsing.is_empty());
+        assert!(g.activity("alice.near", None).cursor.is_some());
+        assert!(g.network("alice.near").mutual_count > 0);
+        let both = g.edges("alice.near", Direction::Both, 25);
+        assert!(
+            both.edges
+                .iter()
+                .any(|e| e.direction == indexer::EdgeDirection::Mutual)
+        );
     }
 }

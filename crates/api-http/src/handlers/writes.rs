@@ -197,7 +197,7 @@ fn reason(raw: Option<String>) -> Result<Option<Reason>, AppError> {
 }
 
 /// A batch's answer, with the `X-RateLimit-*` headers of its last slot when it took one.
-fn batch_response<T: serde::Serialize>(rate: Option<&Decision>, data: T) -> Response {
+fn batch_response<T: crate::respond::Answer>(rate: Option<&Decision>, data: T) -> Response {
     let response = cached(ok(data), None);
     match rate {
         Some(d) => with_rate_headers(d, response),
