@@ -32,6 +32,7 @@ pub(crate) async fn install(config: &Config, mut state: AppState) -> Result<AppS
         return Ok(state
             .with_nonces(Arc::new(redis.nonce_store()))
             .with_rate_limiter(Arc::new(redis.rate_limiter(clock.clone())))
+            .with_claim_limiter(Arc::new(redis.claim_limiter()))
             .with_budget(Arc::new(redis.budget(
                 clock,
                 DEFAULT_PER_CALLER_DAILY,

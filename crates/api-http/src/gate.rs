@@ -14,6 +14,9 @@
 //! 4. a per-target limit ([`Per::Target`], the batch writes) is handed to the handler as
 //!    [`BatchLimit`]: the batch runner takes one slot per target it writes.
 //!
+//! verify-claim's per-IP limit ([`Per::Claim`]) is not the gate's: its handler takes the slot
+//! together with the claim's nonce ([`crate::claim_limit`]).
+//!
 //! A refusal is 429 `RATE_LIMITED` with `retry_after`, `Retry-After` and `X-RateLimit-*`; an
 //! allowed answer that is not an error envelope gets the `X-RateLimit-*` headers of its slot.
 //! Public operations without a limit pass through untouched.
@@ -147,7 +150,7 @@ async fn admit(
             Per::Target => {
                 parts.extensions.insert(BatchLimit(action));
             }
-            Per::Ip => {}
+            Per::Ip | Per::Claim => {}
         }
     }
     if let Some(caller) = caller {

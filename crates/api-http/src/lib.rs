@@ -43,6 +43,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod claim_limit;
 pub mod extract;
 pub mod gate;
 pub mod generate;

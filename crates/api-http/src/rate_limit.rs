@@ -47,6 +47,10 @@ pub enum Action {
 pub enum Per {
     /// The client IP, one slot per request (checked before anything else).
     Ip,
+    /// The client IP, one slot per request, taken by verify-claim's handler together with the
+    /// claim's nonce: after the signature check, before anything is recorded (one round trip
+    /// on a shared store; see [`crate::claim_limit`]).
+    Claim,
     /// The authenticated caller, one slot per request (checked right after authentication).
     Caller,
     /// The authenticated caller, one slot per target written (the batch writes: checked by the
@@ -110,7 +114,8 @@ impl Action {
             | Self::GenerateProfile
             | Self::GenerateFollow
             | Self::GenerateEndorse => Per::Caller,
-            Self::VerifyClaim | Self::ListPlatforms | Self::ListHidden => Per::Ip,
+            Self::VerifyClaim => Per::Claim,
+            Self::ListPlatforms | Self::ListHidden => Per::Ip,
         }
     }
 
@@ -352,17 +357,20 @@ pub async fn enforce(
     limiter
         .check(action, key)
         .await
-        .map_err(|e| {
-            ApiError::upstream(
-                format!(
-                    "the rate limiter for {} is unavailable; retry shortly",
-                    action.name()
-                ),
-                e,
-            )
-            .with_retry_after(1)
-        })?
+        .map_err(|e| limiter_unavailable(action, e))?
         .into_result(action)
+}
+
+/// The retriable 502 `STORAGE_ERROR` (with `retry_after`) of a limiter that could not answer.
+pub fn limiter_unavailable(action: Action, e: RateLimiterError) -> ApiError {
+    ApiError::upstream(
+        format!(
+            "the rate limiter for {} is unavailable; retry shortly",
+            action.name()
+        ),
+        e,
+    )
+    .with_retry_after(1)
 }
 
 #[cfg(test)]

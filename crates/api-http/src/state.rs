@@ -12,6 +12,7 @@ use indexer::{Indexer, IndexerConfig};
 use nearly_core::{AccountId, Profile};
 
 use crate::auth::WalletKeyCache;
+use crate::claim_limit::{ClaimLimiter, SeparateClaimLimiter};
 use crate::generate::{
     DEFAULT_GLOBAL_DAILY, DEFAULT_PER_CALLER_DAILY, GenerateBudget, InMemoryBudget, LlmClient,
     LookupError, ProfileLookup,
@@ -122,6 +123,10 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Used NEP-413 nonces (verify-claim and NEAR AI tokens share it).
     pub nonces: Arc<dyn NonceStore>,
+    /// verify-claim's limit and nonce record in one call ([`crate::claim_limit`]); `None`:
+    /// [`SeparateClaimLimiter`] over `rate_limiter` and `nonces` (see
+    /// [`AppState::claim_limiter`]). Replacing either of those resets it.
+    pub claim_limiter: Option<Arc<dyn ClaimLimiter>>,
     /// Named-account key lookups (NEAR RPC, or implicit accounts only).
     pub access_keys: Arc<dyn AccessKeys>,
     /// Resolved wallet keys.
@@ -178,6 +183,7 @@ impl AppState {
             health: Arc::new(IndexHealth(index.clone())),
             clock,
             nonces: Arc::new(InMemoryNonceStore::default()),
+            claim_limiter: None,
             access_keys: Arc::new(ImplicitOnly),
             wallet_keys: Arc::new(WalletKeyCache::default()),
             config: Arc::new(ApiConfig::default()),
@@ -207,7 +213,26 @@ impl AppState {
     #[must_use]
     pub fn with_rate_limiter(mut self, limiter: Arc<dyn RateLimiter>) -> Self {
         self.rate_limiter = limiter;
+        self.claim_limiter = None;
         self
+    }
+
+    /// Replaces verify-claim's combined limit-and-record call (a shared store that does both
+    /// in one round trip). Set it after the rate limiter and the nonce store it stands for.
+    #[must_use]
+    pub fn with_claim_limiter(mut self, limiter: Arc<dyn ClaimLimiter>) -> Self {
+        self.claim_limiter = Some(limiter);
+        self
+    }
+
+    /// verify-claim's claim limiter: the one set, or the rate limiter then the nonce store.
+    pub fn claim_limiter(&self) -> Arc<dyn ClaimLimiter> {
+        self.claim_limiter.clone().unwrap_or_else(|| {
+            Arc::new(SeparateClaimLimiter::new(
+                self.rate_limiter.clone(),
+                self.nonces.clone(),
+            ))
+        })
     }
 
     /// Replaces the platform store.
@@ -258,6 +283,7 @@ impl AppState {
     #[must_use]
     pub fn with_nonces(mut self, nonces: Arc<dyn NonceStore>) -> Self {
         self.nonces = nonces;
+        self.claim_limiter = None;
         self
     }
 

@@ -7,10 +7,11 @@
 
 #![allow(clippy::panic, clippy::unwrap_used)]
 
+use api_http::claim_limit::ClaimLimiter;
 use api_http::generate::BudgetExhausted;
 use api_http::{Action, GenerateBudget, PlatformStore, RateLimiter};
 use nearly_core::AccountId;
-use nep413::ManualClock;
+use nep413::{ClaimTicket, Clock as _, ManualClock, NonceStoreError};
 
 /// A window starts at the first request; 5 heartbeats pass, the 6th is refused with the
 /// documented headers' values, then the window resets.
@@ -118,4 +119,74 @@ pub async fn platform_store_suite(store: &dyn PlatformStore, tag: &str) {
         ids(&["market.near.ai", "near.fm"])
     );
     assert!(store.platforms(&other).await.unwrap().is_empty());
+}
+
+/// verify-claim's slot and nonce together: every admitted claim takes a slot (a replay too),
+/// a refused one records nothing, records expire by the caller's clock, and only the ticket
+/// that made a record releases it. `limiter` must stand for a rate limiter on `clock`.
+pub async fn claim_limiter_suite(limiter: &dyn ClaimLimiter, clock: &ManualClock, tag: &str) {
+    clock.set(2_000_000);
+    let action = Action::VerifyClaim;
+    let max = action.limit().max;
+    let ip = format!("{tag}-10.0.0.1");
+    let nonce = |i: u32| format!("{tag}-nonce-{i}");
+    let expires = 2_000_000 + 600_000;
+    let mut first = None;
+    for i in 0..max {
+        let a = limiter
+            .admit(action, &ip, &nonce(i), expires, clock.now_ms())
+            .await
+            .unwrap();
+        assert!(a.decision.allowed, "claim {i} refused");
+        assert_eq!(a.decision.remaining, max - 1 - i);
+        assert_eq!(a.decision.reset_at, 2_060);
+        let ticket = a.claim.unwrap().unwrap();
+        first.get_or_insert(ticket);
+    }
+    // Over the limit: refused with the window's retry_after, and nothing recorded.
+    let late = nonce(max);
+    let refused = limiter
+        .admit(action, &ip, &late, expires, clock.now_ms())
+        .await
+        .unwrap();
+    assert!(!refused.decision.allowed);
+    assert_eq!(refused.decision.retry_after, Some(60));
+    assert_eq!(refused.claim, None);
+    // Another address has its own window; a replay still takes its slot.
+    let other = format!("{tag}-10.0.0.2");
+    let replay = limiter
+        .admit(action, &other, &nonce(0), expires, clock.now_ms())
+        .await
+        .unwrap();
+    assert!(replay.decision.allowed);
+    assert_eq!(replay.decision.remaining, max - 1);
+    assert_eq!(replay.claim, Some(Err(NonceStoreError::Replay)));
+    // The refused claim was not recorded: it is accepted once it is admitted.
+    let admitted = limiter
+        .admit(action, &other, &late, expires, clock.now_ms())
+        .await
+        .unwrap();
+    assert!(matches!(admitted.claim, Some(Ok(_))), "{admitted:?}");
+    // Release is compare-and-delete: a stranger's ticket leaves the record, its own frees it.
+    limiter.release(&nonce(0), ClaimTicket::from_u128(7)).await;
+    let still = limiter
+        .admit(action, &other, &nonce(0), expires, clock.now_ms())
+        .await
+        .unwrap();
+    assert_eq!(still.claim, Some(Err(NonceStoreError::Replay)));
+    limiter.release(&nonce(0), first.unwrap()).await;
+    let again = limiter
+        .admit(action, &other, &nonce(0), expires, clock.now_ms())
+        .await
+        .unwrap();
+    assert!(matches!(again.claim, Some(Ok(_))), "{again:?}");
+    // The window resets, and a record is live only until its own expiry by the caller's clock.
+    clock.set(expires);
+    let fresh = limiter
+        .admit(action, &ip, &nonce(1), expires + 600_000, clock.now_ms())
+        .await
+        .unwrap();
+    assert!(fresh.decision.allowed);
+    assert_eq!(fresh.decision.remaining, max - 1);
+    assert!(matches!(fresh.claim, Some(Ok(_))), "{fresh:?}");
 }

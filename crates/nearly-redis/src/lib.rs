@@ -44,7 +44,9 @@ use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
-pub use stores::{RedisBudget, RedisNonceStore, RedisPlatformStore, RedisRateLimiter};
+pub use stores::{
+    RedisBudget, RedisClaimLimiter, RedisNonceStore, RedisPlatformStore, RedisRateLimiter,
+};
 
 /// The default key prefix.
 pub const DEFAULT_PREFIX: &str = "nearly";
@@ -200,6 +202,13 @@ impl RedisState {
     /// The per-action rate limiter, windows computed on `clock`.
     pub fn rate_limiter(&self, clock: Arc<dyn nep413::Clock>) -> RedisRateLimiter {
         RedisRateLimiter::new(self.clone(), clock)
+    }
+
+    /// verify-claim's limit and nonce record in one script (one round trip per claim), on the
+    /// keys of [`RedisState::rate_limiter`] and [`RedisState::nonce_store`]. Liveness and
+    /// windows use the `now` the caller passes.
+    pub fn claim_limiter(&self) -> RedisClaimLimiter {
+        RedisClaimLimiter::new(self.clone())
     }
 
     /// The daily `generate.*` budgets (`per_caller` and `global` per UTC day on `clock`).

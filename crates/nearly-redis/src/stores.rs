@@ -2,6 +2,7 @@
 
 use std::sync::{Arc, LazyLock};
 
+use api_http::claim_limit::{Admission, ClaimLimiter};
 use api_http::generate::{BudgetExhausted, GenerateBudget, seconds_to_utc_midnight};
 use api_http::platforms::{PlatformStore, PlatformStoreError};
 use api_http::rate_limit::{Action, Decision, RateLimiter, RateLimiterError};
@@ -69,6 +70,39 @@ if count < max then
   return {1, count, start}
 end
 return {0, count, start}
+",
+    )
+});
+
+/// verify-claim's slot and nonce in one call: the fixed window of [`RATE_CHECK`] on hash
+/// `KEYS[1]`, then, only when a slot was taken, the nonce record of [`NONCE_CLAIM`] on
+/// `KEYS[2]`. ARGV: now_ms, window_ms, max, expires_at_ms, ticket. Returns {allowed (0|1),
+/// count, start_ms, recorded (1) or replay (0) or refused (-1)}.
+static CLAIM_ADMIT: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local now = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local max = tonumber(ARGV[3])
+local v = redis.call('HMGET', KEYS[1], 's', 'c')
+local start = v[1]
+local count = tonumber(v[2]) or 0
+if (not start) or now >= tonumber(start) + window then
+  start = ARGV[1]
+  count = 0
+end
+if count >= max then return {0, count, start, -1} end
+count = count + 1
+redis.call('HSET', KEYS[1], 's', start, 'c', count)
+redis.call('PEXPIRE', KEYS[1], math.max(1, tonumber(start) + window - now))
+local exp = tonumber(ARGV[4])
+local record = ARGV[4] .. ':' .. ARGV[5]
+local ttl = math.max(1, exp - now)
+if redis.call('SET', KEYS[2], record, 'NX', 'PX', ttl) then return {1, count, start, 1} end
+local old = tonumber(string.match(redis.call('GET', KEYS[2]) or '', '^(%d+):'))
+if old and old > now then return {1, count, start, 0} end
+redis.call('SET', KEYS[2], record, 'PX', ttl)
+return {1, count, start, 1}
 ",
     )
 });
@@ -256,25 +290,104 @@ impl RateLimiter for RedisRateLimiter {
             })
             .await
             .map_err(|e| RateLimiterError(e.to_string()))?;
-        let end_ms = start.saturating_add(window_ms);
-        let reset_at = end_ms.div_ceil(1000);
-        Ok(if allowed == 1 {
-            Decision {
-                allowed: true,
-                limit: limit.max,
-                remaining: limit.max.saturating_sub(count),
-                reset_at,
-                retry_after: None,
-            }
-        } else {
-            Decision {
-                allowed: false,
-                limit: limit.max,
-                remaining: 0,
-                reset_at,
-                retry_after: Some(end_ms.saturating_sub(now).div_ceil(1000).max(1)),
-            }
+        Ok(decision(action, now, allowed == 1, count, start))
+    }
+}
+
+/// The [`Decision`] of a window `start..start + window` holding `count` slots at `now`.
+fn decision(action: Action, now: u64, allowed: bool, count: u32, start: u64) -> Decision {
+    let limit = action.limit();
+    let end_ms = start.saturating_add(limit.window_secs.saturating_mul(1000));
+    let reset_at = end_ms.div_ceil(1000);
+    if allowed {
+        Decision {
+            allowed: true,
+            limit: limit.max,
+            remaining: limit.max.saturating_sub(count),
+            reset_at,
+            retry_after: None,
+        }
+    } else {
+        Decision {
+            allowed: false,
+            limit: limit.max,
+            remaining: 0,
+            reset_at,
+            retry_after: Some(end_ms.saturating_sub(now).div_ceil(1000).max(1)),
+        }
+    }
+}
+
+/// [`ClaimLimiter`] on Redis: verify-claim's slot and its nonce record in one script (one round
+/// trip per claim), with the window of [`RedisRateLimiter`] and the records of
+/// [`RedisNonceStore`] (the same keys, so either can be used beside it).
+#[derive(Clone)]
+pub struct RedisClaimLimiter {
+    redis: RedisState,
+    nonces: RedisNonceStore,
+}
+
+impl std::fmt::Debug for RedisClaimLimiter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisClaimLimiter").finish_non_exhaustive()
+    }
+}
+
+impl RedisClaimLimiter {
+    pub(crate) fn new(redis: RedisState) -> Self {
+        Self {
+            nonces: RedisNonceStore::new(redis.clone()),
+            redis,
+        }
+    }
+}
+
+#[async_trait]
+impl ClaimLimiter for RedisClaimLimiter {
+    async fn admit(
+        &self,
+        action: Action,
+        key: &str,
+        nonce_key: &str,
+        expires_at_ms: u64,
+        now_ms: u64,
+    ) -> Result<Admission, RateLimiterError> {
+        let limit = action.limit();
+        let window_ms = limit.window_secs.saturating_mul(1000);
+        let ticket = ClaimTicket::random();
+        let mut conn = self.redis.conn();
+        let (allowed, count, start, recorded): (i64, u32, u64, i64) = self
+            .redis
+            .bounded("claim_admit", async {
+                CLAIM_ADMIT
+                    .key(self.redis.key(&["rl", action.name(), key]))
+                    .key(self.redis.key(&["nonce", nonce_key]))
+                    .arg(now_ms)
+                    .arg(window_ms)
+                    .arg(limit.max)
+                    .arg(expires_at_ms)
+                    .arg(ticket.to_hex())
+                    .invoke_async(&mut conn)
+                    .await
+            })
+            .await
+            .map_err(|e| {
+                nonce_error(&e);
+                RateLimiterError(e.to_string())
+            })?;
+        let claim = match recorded {
+            1 => Some(Ok(ticket)),
+            0 => Some(Err(NonceStoreError::Replay)),
+            _ => None,
+        };
+        Ok(Admission {
+            decision: decision(action, now_ms, allowed == 1, count, start),
+            claim,
         })
+    }
+
+    async fn release(&self, nonce_key: &str, ticket: ClaimTicket) {
+        self.nonces.release(nonce_key, ticket).await;
     }
 }
 

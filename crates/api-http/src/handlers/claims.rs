@@ -1,5 +1,7 @@
 //! `POST /verify-claim`: any NEP-413 signed claim, verified.
 
+use std::sync::Arc;
+
 use axum::Json;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
@@ -7,26 +9,48 @@ use axum::response::{IntoResponse, Response};
 use nep413::{Reason, Verifier, VerifyClaimPolicy, VerifyClaimRequest, VerifyClaimResponse};
 use serde_json::Value;
 
-use crate::error::{ApiError, ApiResult};
+use crate::claim_limit::ClaimSlot;
+use crate::error::{ApiError, ApiResult, ErrorAnswer, with_rate_headers};
 use crate::extract::read_body;
+use crate::handlers::ip_of;
+use crate::rate_limit::{Action, enforce, limiter_unavailable};
 use crate::state::AppState;
 
 /// `POST /verify-claim`: the bare `{valid, ...}` verdict. 200 for valid and invalid claims, 502
 /// for `rpc_error`; 400 `VALIDATION_ERROR` in the error envelope when the body is not a
-/// verify-claim object. The per-IP limit (60 per 60 s) is the gate's.
-pub(crate) async fn verify_claim(
-    State(state): State<AppState>,
-    req: Request,
-) -> ApiResult<Response> {
-    let bytes = read_body(req, &state).await?;
+/// verify-claim object. The per-IP limit (60 per 60 s) is taken here, with the nonce
+/// ([`crate::claim_limit`]): a request over it is a 429 whatever it carries, and a claim
+/// refused by it is not recorded.
+pub(crate) async fn verify_claim(State(state): State<AppState>, req: Request) -> Response {
+    let action = Action::VerifyClaim;
+    let (parts, body) = req.into_parts();
+    let ip = ip_of(&parts, &state);
+    let slot = Arc::new(ClaimSlot::new(state.claim_limiter(), action, ip.as_str()));
+    let answer = verdict(&state, Request::from_parts(parts, body), slot.clone()).await;
+    // The slot: taken with the record, or (the verifier stopped before it) taken now.
+    let decision = match slot.taken() {
+        Some(Ok(decision)) => decision.into_result(action),
+        Some(Err(e)) => Err(limiter_unavailable(action, e)),
+        None => enforce(state.rate_limiter.as_ref(), action, &ip).await,
+    };
+    let decision = match decision {
+        Ok(decision) => decision,
+        Err(refusal) => return refusal.into_response(),
+    };
+    let response = answer.into_response();
+    if response.extensions().get::<ErrorAnswer>().is_some() {
+        return response;
+    }
+    with_rate_headers(&decision, response)
+}
+
+/// The verdict, with `slot` as the verifier's nonce store.
+async fn verdict(state: &AppState, req: Request, slot: Arc<ClaimSlot>) -> ApiResult<Response> {
+    let bytes = read_body(req, state).await?;
     // A wrong envelope (not an object, a missing or mistyped field) is a request error in
     // the error envelope; only a claim that parses gets a verdict.
     let request = parse_claim_request(&bytes).map_err(ApiError::validation)?;
-    let verifier = Verifier::new(
-        state.clock.clone(),
-        state.nonces.clone(),
-        state.access_keys.clone(),
-    );
+    let verifier = Verifier::new(state.clock.clone(), slot, state.access_keys.clone());
     let verdict = VerifyClaimPolicy::new(verifier).verify(&request).await;
     let status = match &verdict {
         VerifyClaimResponse::Invalid(e) if e.reason() == Reason::RpcError => {

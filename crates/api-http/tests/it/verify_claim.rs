@@ -105,14 +105,21 @@ async fn sixty_per_minute_per_ip_then_429_in_the_error_envelope() {
             ))
             .await;
         assert_eq!(r.status, 200);
+        assert_eq!(r.headers["x-ratelimit-remaining"], (59 - i).to_string());
     }
-    let r = app
-        .send(post_json(ROUTE, None, &body(&claim(200, "nearly.social"))))
-        .await;
+    let refused = claim(200, "nearly.social");
+    let r = app.send(post_json(ROUTE, None, &body(&refused))).await;
     let body_ = r.assert_error(429, "RATE_LIMITED");
     assert_eq!(body_["retry_after"], 60);
     assert_eq!(r.headers["retry-after"], "60");
+    // Every request counts, whatever it carries: a body that is not a claim is a 429 too.
+    let r = app.send(post_json(ROUTE, None, &json!({"nope": 1}))).await;
+    r.assert_error(429, "RATE_LIMITED");
     app.clock.advance(60_000);
+    // The refused claim was never recorded: in the next window it verifies (not a replay).
+    let r = app.send(post_json(ROUTE, None, &body(&refused))).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body["valid"], true, "{}", r.text);
     let fresh = {
         let (key, account) = implicit_key(201);
         let message = format!(
