@@ -134,6 +134,20 @@ impl Action {
     }
 }
 
+impl Limit {
+    /// The window holding `now_ms`: `[start, end)` in Unix ms. Windows are aligned to the clock
+    /// (`start` is a multiple of the window length), so every replica names the same window
+    /// from its own clock and a shared store keeps one counter per window.
+    pub const fn window_at(self, now_ms: u64) -> (u64, u64) {
+        let len = self.window_secs.saturating_mul(1000);
+        if len == 0 {
+            return (now_ms, now_ms);
+        }
+        let start = now_ms - now_ms % len;
+        (start, start.saturating_add(len))
+    }
+}
+
 /// The outcome of a check-and-consume.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Decision {
@@ -150,6 +164,29 @@ pub struct Decision {
 }
 
 impl Decision {
+    /// The decision for the request that brought the window ending at `end_ms` to `count`
+    /// requests at `now_ms` (a count over `limit.max` is a refusal).
+    pub fn counted(limit: Limit, now_ms: u64, end_ms: u64, count: u64) -> Self {
+        let reset_at = end_ms.div_ceil(1000);
+        if count <= u64::from(limit.max) {
+            Self {
+                allowed: true,
+                limit: limit.max,
+                remaining: limit.max - u32::try_from(count).unwrap_or(limit.max),
+                reset_at,
+                retry_after: None,
+            }
+        } else {
+            Self {
+                allowed: false,
+                limit: limit.max,
+                remaining: 0,
+                reset_at,
+                retry_after: Some(end_ms.saturating_sub(now_ms).div_ceil(1000).max(1)),
+            }
+        }
+    }
+
     /// The `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` headers.
     pub fn headers(&self) -> [(HeaderName, HeaderValue); 3] {
         [
@@ -215,11 +252,13 @@ pub const DEFAULT_MAX_KEYS: usize = 100_000;
 #[derive(Debug, Clone, Copy)]
 struct Window {
     start_ms: u64,
+    end_ms: u64,
     count: u32,
-    window_ms: u64,
 }
 
-/// A fixed-window limiter in process memory, reading time from an injected [`Clock`].
+/// A fixed-window limiter in process memory, reading time from an injected [`Clock`]. Windows
+/// are aligned to the clock ([`Limit::window_at`]): a heartbeat limit of 5 per 60 s allows 5
+/// in each wall-clock minute.
 ///
 /// Memory is bounded: windows that have ended are dropped on a sweep (every 1024 checks, and
 /// whenever the map is full); when `max_keys` live windows exist, a new key is refused with a
@@ -277,7 +316,6 @@ impl InMemoryRateLimiter {
     pub fn check_sync(&self, action: Action, key: &str) -> Decision {
         let now = self.clock.now_ms();
         let limit = action.limit();
-        let window_ms = limit.window_secs.saturating_mul(1000);
         let mut inner = self.lock();
         inner.checks = inner.checks.wrapping_add(1);
         if inner.checks.is_multiple_of(1024) {
@@ -300,43 +338,32 @@ impl InMemoryRateLimiter {
                 };
             }
         }
+        let (start_ms, end_ms) = limit.window_at(now);
         let window = inner.windows.entry(map_key).or_insert(Window {
-            start_ms: now,
+            start_ms,
+            end_ms,
             count: 0,
-            window_ms,
         });
-        if now >= window.start_ms.saturating_add(window.window_ms) || now < window.start_ms {
+        if window.start_ms != start_ms {
             *window = Window {
-                start_ms: now,
+                start_ms,
+                end_ms,
                 count: 0,
-                window_ms,
             };
         }
-        let end_ms = window.start_ms.saturating_add(window.window_ms);
-        let reset_at = end_ms.div_ceil(1000);
-        if window.count < limit.max {
+        // A refusal takes no slot (the count stays at the limit).
+        let count = if window.count < limit.max {
             window.count += 1;
-            Decision {
-                allowed: true,
-                limit: limit.max,
-                remaining: limit.max - window.count,
-                reset_at,
-                retry_after: None,
-            }
+            u64::from(window.count)
         } else {
-            Decision {
-                allowed: false,
-                limit: limit.max,
-                remaining: 0,
-                reset_at,
-                retry_after: Some(end_ms.saturating_sub(now).div_ceil(1000).max(1)),
-            }
-        }
+            u64::from(limit.max) + 1
+        };
+        Decision::counted(limit, now, end_ms, count)
     }
 }
 
 fn sweep(windows: &mut HashMap<(Action, String), Window>, now: u64) {
-    windows.retain(|_, w| now < w.start_ms.saturating_add(w.window_ms));
+    windows.retain(|_, w| now < w.end_ms);
 }
 
 #[async_trait]
@@ -406,13 +433,14 @@ mod tests {
 
     #[test]
     fn window_exhausts_and_resets() {
-        let clock = Arc::new(ManualClock::new(1_000_000));
+        // 1_020_000 ms is a minute boundary: the window is [1_020 s, 1_080 s).
+        let clock = Arc::new(ManualClock::new(1_020_000));
         let rl = InMemoryRateLimiter::new(clock.clone());
         for i in 0..5 {
             let d = rl.check_sync(Action::Heartbeat, "alice");
             assert!(d.allowed);
             assert_eq!(d.remaining, 4 - i);
-            assert_eq!(d.reset_at, 1_060);
+            assert_eq!(d.reset_at, 1_080);
         }
         let d = rl.check_sync(Action::Heartbeat, "alice");
         assert!(!d.allowed);
@@ -427,6 +455,25 @@ mod tests {
         );
         clock.advance(500);
         assert!(rl.check_sync(Action::Heartbeat, "alice").allowed);
+    }
+
+    #[test]
+    fn windows_are_aligned_to_the_clock() {
+        // A first request 50 s into a minute gets that minute's last 10 s, then a new minute.
+        let clock = Arc::new(ManualClock::new(1_070_000));
+        let rl = InMemoryRateLimiter::new(clock.clone());
+        for _ in 0..5 {
+            assert_eq!(rl.check_sync(Action::Heartbeat, "a").reset_at, 1_080);
+        }
+        assert_eq!(rl.check_sync(Action::Heartbeat, "a").retry_after, Some(10));
+        clock.advance(10_000);
+        let d = rl.check_sync(Action::Heartbeat, "a");
+        assert!(d.allowed);
+        assert_eq!((d.remaining, d.reset_at), (4, 1_140));
+        assert_eq!(
+            Action::Delist.limit().window_at(1_000_000),
+            (900_000, 1_200_000)
+        );
     }
 
     #[test]

@@ -13,23 +13,24 @@ use api_http::{Action, GenerateBudget, PlatformStore, RateLimiter};
 use nearly_core::AccountId;
 use nep413::{ClaimTicket, Clock as _, ManualClock, NonceStoreError};
 
-/// A window starts at the first request; 5 heartbeats pass, the 6th is refused with the
-/// documented headers' values, then the window resets.
+/// Windows are aligned to the clock: 5 heartbeats pass in a minute, the 6th is refused with
+/// the documented headers' values, then the next minute is a new window.
 pub async fn rate_limiter_suite(limiter: &dyn RateLimiter, clock: &ManualClock, tag: &str) {
-    clock.set(1_000_000);
+    // A minute boundary: the window is [1_020 s, 1_080 s).
+    clock.set(1_020_000);
     let alice = format!("{tag}-alice");
     for i in 0..5u32 {
         let d = limiter.check(Action::Heartbeat, &alice).await.unwrap();
         assert!(d.allowed, "heartbeat {i} refused");
         assert_eq!(d.limit, 5);
         assert_eq!(d.remaining, 4 - i);
-        assert_eq!(d.reset_at, 1_060);
+        assert_eq!(d.reset_at, 1_080);
         assert_eq!(d.retry_after, None);
     }
     let refused = limiter.check(Action::Heartbeat, &alice).await.unwrap();
     assert!(!refused.allowed);
     assert_eq!(refused.remaining, 0);
-    assert_eq!(refused.reset_at, 1_060);
+    assert_eq!(refused.reset_at, 1_080);
     assert_eq!(refused.retry_after, Some(60));
     // Keys and actions are independent.
     let bob = format!("{tag}-bob");
@@ -49,13 +50,26 @@ pub async fn rate_limiter_suite(limiter: &dyn RateLimiter, clock: &ManualClock, 
     let fresh = limiter.check(Action::Heartbeat, &alice).await.unwrap();
     assert!(fresh.allowed);
     assert_eq!(fresh.remaining, 4);
-    assert_eq!(fresh.reset_at, 1_120);
-    // A long window (delist: 1 per 300 s).
+    assert_eq!(fresh.reset_at, 1_140);
+    // A long window (delist: 1 per 300 s): at 1_080 s it is [900 s, 1_200 s).
     let carol = format!("{tag}-carol");
     assert!(limiter.check(Action::Delist, &carol).await.unwrap().allowed);
     let d = limiter.check(Action::Delist, &carol).await.unwrap();
     assert!(!d.allowed);
-    assert_eq!(d.retry_after, Some(300));
+    assert_eq!((d.reset_at, d.retry_after), (1_200, Some(120)));
+    // A first request late in a window gets only the rest of it.
+    clock.set(1_190_000);
+    let dave = format!("{tag}-dave");
+    for _ in 0..5 {
+        let d = limiter.check(Action::Heartbeat, &dave).await.unwrap();
+        assert_eq!(d.reset_at, 1_200);
+    }
+    let d = limiter.check(Action::Heartbeat, &dave).await.unwrap();
+    assert_eq!(d.retry_after, Some(10));
+    clock.advance(10_000);
+    let d = limiter.check(Action::Heartbeat, &dave).await.unwrap();
+    assert!(d.allowed);
+    assert_eq!((d.remaining, d.reset_at), (4, 1_260));
 }
 
 /// Per-caller and global daily budgets, refunds, and the reset at UTC midnight. The budget
@@ -125,12 +139,13 @@ pub async fn platform_store_suite(store: &dyn PlatformStore, tag: &str) {
 /// a refused one records nothing, records expire by the caller's clock, and only the ticket
 /// that made a record releases it. `limiter` must stand for a rate limiter on `clock`.
 pub async fn claim_limiter_suite(limiter: &dyn ClaimLimiter, clock: &ManualClock, tag: &str) {
-    clock.set(2_000_000);
+    // A minute boundary: the window is [2_040 s, 2_100 s).
+    clock.set(2_040_000);
     let action = Action::VerifyClaim;
     let max = action.limit().max;
     let ip = format!("{tag}-10.0.0.1");
     let nonce = |i: u32| format!("{tag}-nonce-{i}");
-    let expires = 2_000_000 + 600_000;
+    let expires = 2_040_000 + 600_000;
     let mut first = None;
     for i in 0..max {
         let a = limiter
@@ -139,7 +154,7 @@ pub async fn claim_limiter_suite(limiter: &dyn ClaimLimiter, clock: &ManualClock
             .unwrap();
         assert!(a.decision.allowed, "claim {i} refused");
         assert_eq!(a.decision.remaining, max - 1 - i);
-        assert_eq!(a.decision.reset_at, 2_060);
+        assert_eq!(a.decision.reset_at, 2_100);
         let ticket = a.claim.unwrap().unwrap();
         first.get_or_insert(ticket);
     }

@@ -1,4 +1,6 @@
-//! The four Redis-backed stores. Each atomic decision is one Lua script.
+//! The Redis-backed stores. A rate-limit window is one counter per aligned window (`INCR`, no
+//! script); a nonce is one `SET NX PX`; the decisions that must read before they write (a
+//! nonce record's liveness by the caller's clock, budgets, platform merges) are Lua scripts.
 
 use std::sync::{Arc, LazyLock};
 
@@ -12,6 +14,10 @@ use nep413::{ClaimTicket, Clock, NonceStore, NonceStoreError};
 use redis::Script;
 
 use crate::{RedisError, RedisState};
+
+/// How long a window's counter outlives the window's end (by the caller's clock), so a replica
+/// whose clock is a little ahead does not expire a counter another replica still counts in.
+const WINDOW_SLACK_MS: u64 = 5_000;
 
 const DAY_MS: u64 = 86_400_000;
 
@@ -43,66 +49,6 @@ if v and string.match(v, ':(%x+)$') == ARGV[1] then
   return redis.call('DEL', KEYS[1])
 end
 return 0
-",
-    )
-});
-
-/// Fixed window on hash `KEYS[1]` {s: start_ms, c: count}. ARGV: now_ms, window_ms, max.
-/// Returns {allowed (0|1), count, start_ms}. A window a replica sees as "before its start"
-/// (clock skew) is still the same window: only `now >= start + window` opens a new one.
-static RATE_CHECK: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r"
-local now = tonumber(ARGV[1])
-local window = tonumber(ARGV[2])
-local max = tonumber(ARGV[3])
-local v = redis.call('HMGET', KEYS[1], 's', 'c')
-local start = v[1]
-local count = tonumber(v[2]) or 0
-if (not start) or now >= tonumber(start) + window then
-  start = ARGV[1]
-  count = 0
-end
-if count < max then
-  count = count + 1
-  redis.call('HSET', KEYS[1], 's', start, 'c', count)
-  redis.call('PEXPIRE', KEYS[1], math.max(1, tonumber(start) + window - now))
-  return {1, count, start}
-end
-return {0, count, start}
-",
-    )
-});
-
-/// verify-claim's slot and nonce in one call: the fixed window of [`RATE_CHECK`] on hash
-/// `KEYS[1]`, then, only when a slot was taken, the nonce record of [`NONCE_CLAIM`] on
-/// `KEYS[2]`. ARGV: now_ms, window_ms, max, expires_at_ms, ticket. Returns {allowed (0|1),
-/// count, start_ms, recorded (1) or replay (0) or refused (-1)}.
-static CLAIM_ADMIT: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r"
-local now = tonumber(ARGV[1])
-local window = tonumber(ARGV[2])
-local max = tonumber(ARGV[3])
-local v = redis.call('HMGET', KEYS[1], 's', 'c')
-local start = v[1]
-local count = tonumber(v[2]) or 0
-if (not start) or now >= tonumber(start) + window then
-  start = ARGV[1]
-  count = 0
-end
-if count >= max then return {0, count, start, -1} end
-count = count + 1
-redis.call('HSET', KEYS[1], 's', start, 'c', count)
-redis.call('PEXPIRE', KEYS[1], math.max(1, tonumber(start) + window - now))
-local exp = tonumber(ARGV[4])
-local record = ARGV[4] .. ':' .. ARGV[5]
-local ttl = math.max(1, exp - now)
-if redis.call('SET', KEYS[2], record, 'NX', 'PX', ttl) then return {1, count, start, 1} end
-local old = tonumber(string.match(redis.call('GET', KEYS[2]) or '', '^(%d+):'))
-if old and old > now then return {1, count, start, 0} end
-redis.call('SET', KEYS[2], record, 'PX', ttl)
-return {1, count, start, 1}
 ",
     )
 });
@@ -274,53 +220,49 @@ impl RateLimiter for RedisRateLimiter {
     async fn check(&self, action: Action, key: &str) -> Result<Decision, RateLimiterError> {
         let now = self.clock.now_ms();
         let limit = action.limit();
-        let window_ms = limit.window_secs.saturating_mul(1000);
-        let redis_key = self.redis.key(&["rl", action.name(), key]);
+        let (start, end) = limit.window_at(now);
         let mut conn = self.redis.conn();
-        let (allowed, count, start): (i64, u32, u64) = self
+        let (count,): (u64,) = self
             .redis
             .bounded("rate_limit", async {
-                RATE_CHECK
-                    .key(&redis_key)
-                    .arg(now)
-                    .arg(window_ms)
-                    .arg(limit.max)
-                    .invoke_async(&mut conn)
+                window_count(&self.redis, action, key, start, end, now)
+                    .query_async(&mut conn)
                     .await
             })
             .await
             .map_err(|e| RateLimiterError(e.to_string()))?;
-        Ok(decision(action, now, allowed == 1, count, start))
+        Ok(Decision::counted(limit, now, end, count))
     }
 }
 
-/// The [`Decision`] of a window `start..start + window` holding `count` slots at `now`.
-fn decision(action: Action, now: u64, allowed: bool, count: u32, start: u64) -> Decision {
-    let limit = action.limit();
-    let end_ms = start.saturating_add(limit.window_secs.saturating_mul(1000));
-    let reset_at = end_ms.div_ceil(1000);
-    if allowed {
-        Decision {
-            allowed: true,
-            limit: limit.max,
-            remaining: limit.max.saturating_sub(count),
-            reset_at,
-            retry_after: None,
-        }
-    } else {
-        Decision {
-            allowed: false,
-            limit: limit.max,
-            remaining: 0,
-            reset_at,
-            retry_after: Some(end_ms.saturating_sub(now).div_ceil(1000).max(1)),
-        }
-    }
+/// The commands that count one request in the aligned window `start..end` of `action` for
+/// `key`: `INCR` of the window's own key (its name carries the window start, so a new window is
+/// a new key and nothing has to be reset) and a `PEXPIRE` that bounds memory. The count, the one
+/// reply, may exceed the limit: refusals count too, and [`Decision::counted`] refuses them.
+fn window_count(
+    redis: &RedisState,
+    action: Action,
+    key: &str,
+    start: u64,
+    end: u64,
+    now: u64,
+) -> redis::Pipeline {
+    let window_key = redis.key(&["rl", action.name(), key, &start.to_string()]);
+    let mut pipe = redis::pipe();
+    pipe.cmd("INCR").arg(&window_key);
+    pipe.cmd("PEXPIRE")
+        .arg(&window_key)
+        .arg(end.saturating_sub(now).saturating_add(WINDOW_SLACK_MS))
+        .ignore();
+    pipe
 }
 
-/// [`ClaimLimiter`] on Redis: verify-claim's slot and its nonce record in one script (one round
-/// trip per claim), with the window of [`RedisRateLimiter`] and the records of
-/// [`RedisNonceStore`] (the same keys, so either can be used beside it).
+/// [`ClaimLimiter`] on Redis: verify-claim's slot and its nonce record in one pipeline (one
+/// round trip per claim, no script), on the keys of [`RedisRateLimiter`] and
+/// [`RedisNonceStore`]. The record is made with the count; a request the count refuses has its
+/// record released again (compare-and-delete, a second round trip on refusals only), and a
+/// record that already existed is judged by [`RedisNonceStore`] (a second round trip on
+/// replays only).
 #[derive(Clone)]
 pub struct RedisClaimLimiter {
     redis: RedisState,
@@ -353,36 +295,45 @@ impl ClaimLimiter for RedisClaimLimiter {
         now_ms: u64,
     ) -> Result<Admission, RateLimiterError> {
         let limit = action.limit();
-        let window_ms = limit.window_secs.saturating_mul(1000);
+        let (start, end) = limit.window_at(now_ms);
         let ticket = ClaimTicket::random();
+        let mut pipe = window_count(&self.redis, action, key, start, end, now_ms);
+        pipe.cmd("SET")
+            .arg(self.redis.key(&["nonce", nonce_key]))
+            .arg(format!("{expires_at_ms}:{}", ticket.to_hex()))
+            .arg("NX")
+            .arg("PX")
+            .arg(expires_at_ms.saturating_sub(now_ms).max(1));
         let mut conn = self.redis.conn();
-        let (allowed, count, start, recorded): (i64, u32, u64, i64) = self
+        let (count, recorded): (u64, Option<String>) = self
             .redis
-            .bounded("claim_admit", async {
-                CLAIM_ADMIT
-                    .key(self.redis.key(&["rl", action.name(), key]))
-                    .key(self.redis.key(&["nonce", nonce_key]))
-                    .arg(now_ms)
-                    .arg(window_ms)
-                    .arg(limit.max)
-                    .arg(expires_at_ms)
-                    .arg(ticket.to_hex())
-                    .invoke_async(&mut conn)
-                    .await
-            })
+            .bounded("claim_admit", async { pipe.query_async(&mut conn).await })
             .await
             .map_err(|e| {
                 nonce_error(&e);
                 RateLimiterError(e.to_string())
             })?;
-        let claim = match recorded {
-            1 => Some(Ok(ticket)),
-            0 => Some(Err(NonceStoreError::Replay)),
-            _ => None,
+        let decision = Decision::counted(limit, now_ms, end, count);
+        if !decision.allowed {
+            if recorded.is_some() {
+                self.nonces.release(nonce_key, ticket).await;
+            }
+            return Ok(Admission {
+                decision,
+                claim: None,
+            });
+        }
+        let claim = if recorded.is_some() {
+            Ok(ticket)
+        } else {
+            // A record exists: a replay, unless it has expired by the caller's clock.
+            self.nonces
+                .check_and_insert(nonce_key, expires_at_ms, now_ms)
+                .await
         };
         Ok(Admission {
-            decision: decision(action, now_ms, allowed == 1, count, start),
-            claim,
+            decision,
+            claim: Some(claim),
         })
     }
 
