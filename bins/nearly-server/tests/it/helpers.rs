@@ -109,3 +109,37 @@ where
     }
     panic!("gave up waiting for {what} after {POLL_ATTEMPTS} attempts");
 }
+
+/// The window a rate-limited answer was counted in: its `X-RateLimit-Reset` (Unix seconds).
+pub(crate) fn reset_of(response: &reqwest::Response) -> u64 {
+    response.headers()["x-ratelimit-reset"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+/// Fixed-window limiting, checked per window: the answers (status, window) grouped by window,
+/// each window of `n` requests has exactly `min(n, limit)` passed (200) and the rest refused
+/// (429). Windows are aligned to the clock, so a burst that happens to cross a boundary is
+/// counted in two windows; checking per window keeps a real-clock test exact whenever it runs.
+/// Returns how many passed in all and how many windows were seen.
+pub(crate) fn assert_per_window(answers: &[(u16, u64)], limit: usize) -> (usize, usize) {
+    let mut windows: std::collections::BTreeMap<u64, (usize, usize)> = Default::default();
+    for &(status, window) in answers {
+        let w = windows.entry(window).or_default();
+        match status {
+            200 => w.0 += 1,
+            429 => w.1 += 1,
+            other => panic!("a rate-limited request answered {other}"),
+        }
+    }
+    for (window, &(passed, refused)) in &windows {
+        assert_eq!(
+            passed,
+            (passed + refused).min(limit),
+            "window ending {window}: {passed} passed, {refused} refused, limit {limit}"
+        );
+    }
+    (windows.values().map(|w| w.0).sum(), windows.len())
+}

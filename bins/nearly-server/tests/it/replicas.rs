@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::helpers::{Sandbox, register};
+use crate::helpers::{Sandbox, assert_per_window, register, reset_of};
 use crate::replay::fresh_claim;
 
 /// verify-claim from client address `ip` (verify-claim is limited per IP, 60 a minute, and
@@ -98,36 +98,38 @@ async fn three_replicas_share_replay_limits_and_platforms_through_redis() {
     }
     assert_eq!(valid, 1);
 
-    // 32 concurrent heartbeats of one account over the replicas: 5 pass, 27 are limited.
+    // 32 concurrent heartbeats of one account over the replicas: 5 pass, 27 are limited
+    // (per window: a burst that crosses a minute boundary is 5 per minute).
     let wallet = register(&http, &up).await;
     let tasks: Vec<_> = (0..32)
         .map(|i| {
             let (http, bases, key) = (http.clone(), bases.clone(), wallet.api_key.clone());
             tokio::spawn(async move {
-                post(
-                    &http,
-                    format!("{}/api/v1/agents/me/heartbeat", bases[i % 3]),
-                    &key,
-                    &json!({}),
-                )
-                .await
+                let r = http
+                    .post(format!("{}/api/v1/agents/me/heartbeat", bases[i % 3]))
+                    .bearer_auth(key)
+                    .json(&json!({}))
+                    .send()
+                    .await
+                    .unwrap();
+                let (status, window) = (r.status().as_u16(), reset_of(&r));
+                (status, window, r.json::<Value>().await.unwrap())
             })
         })
         .collect();
-    let (mut ok, mut limited) = (0, 0);
+    let mut answers = Vec::new();
     for t in tasks {
-        let (status, body) = t.await.unwrap();
-        match status {
-            200 => ok += 1,
-            429 => {
-                assert_eq!(body["code"], "RATE_LIMITED", "{body}");
-                assert!(body["retry_after"].as_u64().unwrap() >= 1, "{body}");
-                limited += 1;
-            }
-            other => panic!("heartbeat answered {other}: {body}"),
+        let (status, window, body) = t.await.unwrap();
+        if status == 429 {
+            assert_eq!(body["code"], "RATE_LIMITED", "{body}");
+            assert!(body["retry_after"].as_u64().unwrap() >= 1, "{body}");
         }
+        answers.push((status, window));
     }
-    assert_eq!((ok, limited), (5, 27));
+    let (ok, windows) = assert_per_window(&answers, 5);
+    if windows == 1 {
+        assert_eq!(ok, 5);
+    }
 
     // A platform registration through replica 0 is visible through the others.
     Mock::given(method("POST"))

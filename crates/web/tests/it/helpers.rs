@@ -183,7 +183,16 @@ impl App {
         seed(&ledger);
         let index = Arc::new(Indexer::new(IndexerConfig::new(NS)));
         indexer::rebuild_from_ledger(&index, &ledger).unwrap();
-        let state = api_http::AppState::new(Arc::new(custody.clone())).with_index(index.clone());
+        // The API's clock stands still at the wall-clock time the app was made: claims signed
+        // during the test are fresh, and the per-IP windows (aligned to the clock) cannot roll
+        // over halfway through a test that spends one.
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis();
+        let clock = Arc::new(nep413::ManualClock::new(u64::try_from(now_ms).unwrap()));
+        let state = api_http::AppState::with_clock_defaults(Arc::new(custody.clone()), clock)
+            .with_index(index.clone());
         let api = api_http::router(state.clone())
             .nest_service(
                 "/fastdata",
