@@ -5,11 +5,13 @@
 //! (`nep413::NonceStore`, `api_http::RateLimiter`, `api_http::GenerateBudget`,
 //! `api_http::PlatformStore`).
 //!
-//! Every decision that must be atomic across replicas is one Lua script (one round trip);
-//! every call is bounded by [`RedisConfig::timeout`]; every key starts with
-//! [`RedisConfig::prefix`]. Liveness and window arithmetic use the caller's injected clock (the
-//! same `now` the in-process twins use), so both backends pass one behaviour suite; Redis key
-//! expiry only bounds memory. The connection is a [`redis::aio::ConnectionManager`], which
+//! Every decision that must be atomic across replicas is one command or one Lua script (one
+//! round trip): a rate-limit window is an `INCR` of a key named by the window's start (windows
+//! are aligned to the clock), a nonce a `SET NX PX`, and verify-claim's slot and nonce go in one
+//! pipeline ([`RedisClaimLimiter`]); budgets and platform merges are scripts. Every call is
+//! bounded by [`RedisConfig::timeout`]; every key starts with [`RedisConfig::prefix`]. Liveness
+//! and window arithmetic use the caller's injected clock (the same `now` the in-process twins
+//! use), so both backends pass one behaviour suite; Redis key expiry only bounds memory. The connection is a [`redis::aio::ConnectionManager`], which
 //! reconnects by itself when Redis comes back.
 //!
 //! What it is not: no cluster support (the scripts touch several keys of one instance), no
@@ -204,7 +206,7 @@ impl RedisState {
         RedisRateLimiter::new(self.clone(), clock)
     }
 
-    /// verify-claim's limit and nonce record in one script (one round trip per claim), on the
+    /// verify-claim's limit and nonce record in one pipeline (one round trip per claim), on the
     /// keys of [`RedisState::rate_limiter`] and [`RedisState::nonce_store`]. Liveness and
     /// windows use the `now` the caller passes.
     pub fn claim_limiter(&self) -> RedisClaimLimiter {

@@ -165,13 +165,12 @@ async fn three_replicas_share_replay_limits_and_platforms_through_redis() {
     let during = fresh_claim(&SigningKey::from_bytes(&[32; 32]));
     for base in bases.iter() {
         let (status, verdict) = verify(&http, base, &during, 1000).await;
-        // Its per-IP limit is checked first and is on Redis too, so the answer is the 502
-        // envelope with retry_after; had the limiter answered, the nonce store's failure
-        // would be the 502 `{valid: false, reason: "rpc_error"}`. Never `valid: true`.
+        // Its per-IP slot and its nonce are one Redis call, so the answer is the 502
+        // envelope with retry_after. Never `valid: true`.
         assert_eq!(status, 502, "{verdict}");
         assert_ne!(verdict["valid"], true, "{verdict}");
-        let envelope = verdict["code"] == "STORAGE_ERROR" && verdict["retry_after"].is_u64();
-        assert!(envelope || verdict["reason"] == "rpc_error", "{verdict}");
+        assert_eq!(verdict["code"], "STORAGE_ERROR", "{verdict}");
+        assert!(verdict["retry_after"].is_u64(), "{verdict}");
 
         let (status, body) = post(
             &http,
