@@ -3,9 +3,10 @@
 # embedded default (nonces in the data dir's log, limits in process), one run, same claims.
 #
 # Usage: scripts/bench-redis.sh
-#   DURATION (default 10s), CONNECTIONS (64), THREADS (2), CLAIMS (150000), ROUNDS (3),
-#   OUT (target/bench-redis). Each round runs the embedded server, then the Redis one, with
-#   freshly signed claims; the verdict is the median of the rounds' ratios (the machine is noisy). Installs wrk and redis-server with apt-get when missing.
+#   DURATION (default 10s), CONNECTIONS (64), THREADS (2), CLAIMS (150000), ROUNDS (3), BIN,
+#   OUT (target/bench-redis). Each round runs both servers (odd rounds the embedded one first,
+#   even rounds the Redis one) with freshly signed claims; the verdict is the median of the
+#   rounds' ratios (the machine is noisy). Installs wrk and redis-server with apt-get when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10s}
@@ -26,7 +27,8 @@ for tool in wrk redis-server; do
 done
 
 cargo build --release -p nearly-server --bin nearly-server --example sign_claim
-BIN=target/release/nearly-server
+# BIN: another build of the server to measure (say, an older commit's) with the same claims.
+BIN=${BIN:-target/release/nearly-server}
 EX=target/release/examples
 
 PIDS=()
@@ -106,8 +108,12 @@ non2xx() { n=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$OUT/$1.wrk"); e
     echo "|---|---:|---:|---:|---:|---:|---:|"
     for r in $(seq 1 "$ROUNDS"); do
         fresh_servers >&2
-        run "inproc-$r" 18090
-        run "redis-$r" 18091
+        # Alternate which server goes first, so a drift in the machine's load does not favour one.
+        if [ $((r % 2)) -eq 1 ]; then
+            run "inproc-$r" 18090; run "redis-$r" 18091
+        else
+            run "redis-$r" 18091; run "inproc-$r" 18090
+        fi
         ratio=$(awk -v a="$(rps "redis-$r")" -v b="$(rps "inproc-$r")" 'BEGIN { printf "%.2f", a / b }')
         echo "$ratio" >>"$OUT/ratios"
         echo "| $r | $(rps "inproc-$r") | $(p99 "inproc-$r") ms | $(rps "redis-$r") | $(p99 "redis-$r") ms | $(( $(non2xx "inproc-$r") + $(non2xx "redis-$r") )) | ${ratio}x |"
