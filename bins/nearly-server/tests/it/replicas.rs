@@ -159,7 +159,7 @@ async fn three_replicas_share_replay_limits_and_platforms_through_redis() {
         );
     }
 
-    // Redis stops: verify-claim refuses with the documented 502 rpc_error (never valid),
+    // Redis stops: verify-claim refuses with the documented 502 (never valid),
     // mutations answer a retriable 502 STORAGE_ERROR, reads keep serving; no other 5xx.
     redis.stop();
     let during = fresh_claim(&SigningKey::from_bytes(&[32; 32]));
