@@ -6,12 +6,15 @@
 //! `nearly_index_height`, `nearly_index_agents`, `nearly_index_lag_blocks` (sandbox: ledger
 //! head minus index height). Counters recorded where they happen: `nearly_rate_limited_total`
 //! (api-http, by action), `nearly_redis_errors_total` (by op) and
-//! `nearly_nonce_store_errors_total` (nearly-redis). Reserved for the indexer's own feed and
-//! snapshot work (issue 12): `nearly_feed_errors_total`, `nearly_snapshot_age_seconds`.
+//! `nearly_nonce_store_errors_total` (nearly-redis). Read at scrape time from the index and the
+//! data dir: `nearly_feed_errors_total` (failed pulls and block-feed reads since start),
+//! `nearly_index_reconcile_differences`, and `nearly_snapshot_age_seconds` (since the index
+//! snapshot file was last written; absent before the first snapshot).
 
 use std::net::SocketAddr;
-use std::sync::OnceLock;
-use std::time::Instant;
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant, SystemTime};
 
 use api_http::AppState;
 use axum::Router;
@@ -61,11 +64,12 @@ pub(crate) async fn install(
 ) -> Result<Router, ServerError> {
     let handle = config.metrics.clone().unwrap_or_else(global_handle);
     let state = state.clone();
+    let snapshot: Arc<Path> = config.data_dir.join(crate::SNAPSHOT_FILE).into();
     let metrics = Router::new().route(
         "/metrics",
         axum::routing::get(move || {
-            let (handle, state) = (handle.clone(), state.clone());
-            async move { render(&handle, &state).await }
+            let (handle, state, snapshot) = (handle.clone(), state.clone(), snapshot.clone());
+            async move { render(&handle, &state, &snapshot).await }
         }),
     );
     let app = app.route_layer(axum::middleware::from_fn(track));
@@ -89,8 +93,13 @@ pub(crate) async fn install(
     }
 }
 
-async fn render(handle: &PrometheusHandle, state: &AppState) -> Response {
+async fn render(handle: &PrometheusHandle, state: &AppState, snapshot: &Path) -> Response {
     let status = state.health.index_status().await;
+    let sync = state.index.sync_status();
+    metrics::counter!("nearly_feed_errors_total").absolute(sync.update_failures);
+    if let Some(age) = snapshot_age(snapshot).await {
+        metrics::gauge!("nearly_snapshot_age_seconds").set(age.as_secs_f64());
+    }
     if let Some(height) = status.height {
         #[allow(clippy::cast_precision_loss)]
         {
@@ -99,7 +108,6 @@ async fn render(handle: &PrometheusHandle, state: &AppState) -> Response {
                 metrics::gauge!("nearly_index_lag_blocks")
                     .set(head().saturating_sub(height) as f64);
             }
-            let sync = state.index.sync_status();
             if let Some(source) = sync.source_height {
                 metrics::gauge!("nearly_index_source_height").set(source as f64);
                 metrics::gauge!("nearly_index_lag_blocks")
@@ -121,6 +129,17 @@ async fn render(handle: &PrometheusHandle, state: &AppState) -> Response {
         handle.render(),
     )
         .into_response()
+}
+
+/// How long ago the snapshot file was last written (`None`: there is none yet, or its time
+/// cannot be read).
+async fn snapshot_age(path: &Path) -> Option<Duration> {
+    let modified = tokio::fs::metadata(path).await.ok()?.modified().ok()?;
+    Some(
+        SystemTime::now()
+            .duration_since(modified)
+            .unwrap_or_default(),
+    )
 }
 
 /// Counts and times one request under its matched route (never the raw path: ids in paths

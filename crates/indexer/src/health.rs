@@ -114,6 +114,7 @@ impl Indexer {
             s.last_attempt_ns = Some(now_ns);
             s.failing_since_ns.get_or_insert(now_ns);
             s.last_error = Some(error.to_owned());
+            s.update_failures = s.update_failures.saturating_add(1);
         });
     }
 

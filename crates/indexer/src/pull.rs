@@ -47,6 +47,8 @@ pub struct SyncStatus {
     pub reconcile_differences: u64,
     /// Reconciliation scans completed since start.
     pub reconciliations: u64,
+    /// Failed updates (pulls, block-feed reads) since start.
+    pub update_failures: u64,
 }
 
 impl SyncStatus {
@@ -130,6 +132,7 @@ pub async fn sync_once(
             indexer.set_sync(|s| {
                 s.failing_since_ns.get_or_insert(now_ns);
                 s.last_error = Some(message);
+                s.update_failures = s.update_failures.saturating_add(1);
             });
         }
     }

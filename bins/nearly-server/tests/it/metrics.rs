@@ -146,6 +146,18 @@ fn metrics_count_requests_by_route_and_rate_limit_refusals() {
                 Some(1.0),
                 "{text}"
             );
+            // The index's own health: no feed errors yet, and no snapshot before the first.
+            assert_eq!(sample(&text, "nearly_feed_errors_total", &[]), Some(0.0));
+            assert_eq!(sample(&text, "nearly_snapshot_age_seconds", &[]), None);
+            server.shutdown().await.unwrap();
+
+            // Shutdown wrote a snapshot; the next start reports its age.
+            let mut config = Config::sandbox(dir.path());
+            config.metrics = Some(handle.clone());
+            let server = Server::start(config).await.unwrap();
+            let text = scrape(&http, &server.base_url()).await;
+            let age = sample(&text, "nearly_snapshot_age_seconds", &[]);
+            assert!(age.is_some_and(|a| (0.0..600.0).contains(&a)), "{text}");
             server.shutdown().await.unwrap();
         });
     });

@@ -51,6 +51,7 @@ fn a_new_index_is_starting_and_not_ready() {
 fn the_sandbox_rebuild_marks_it_ready_and_the_lag_is_the_distance_to_the_head() {
     let ix = Indexer::new(IndexerConfig::new(NS));
     ix.note_update_failure(T0, "not yet");
+    assert_eq!(ix.sync_status().update_failures, 1);
     assert_eq!(
         ix.health(T0, Some(10), cfg()).state,
         HealthState::CatchingUp
@@ -95,4 +96,6 @@ async fn failing_pulls_degrade_after_the_bound_and_a_success_restores_ready() {
     assert_eq!((h.state, h.ready), (HealthState::Ready, true));
     let h = ix.health(T0 + 160 * SEC, None, cfg());
     assert_eq!((h.state, h.ready), (HealthState::Degraded, true));
+    // Every failed pull is counted (`nearly_feed_errors_total`); a success does not reset it.
+    assert_eq!(ix.sync_status().update_failures, 3);
 }
