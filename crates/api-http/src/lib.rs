@@ -9,7 +9,8 @@
 //!   404/405 in the envelope, request ids), the index-height layer, and [`gate`]: the operation
 //!   table's `auth` and `rate` columns enforced (authentication of the three bearer kinds into
 //!   a [`Caller`], per-IP and per-caller limits behind [`RateLimiter`], a per-target limit
-//!   handed to the batch writes).
+//!   handed to the batch writes). verify-claim's per-IP limit is taken by its handler together
+//!   with the claim's nonce ([`claim_limit`]).
 //! - **Response plumbing** ([`respond`], also reachable as `error`): the only place an answer
 //!   becomes HTTP. The error envelope ([`ApiError`], `{success:false, error, code, hint?,
 //!   retry_after?, meta?}`), the `ErrorCode -> status` table ([`respond::status_of`]; no other
