@@ -6,7 +6,7 @@
 //! checked (a nonce may be recorded only then, or a forged claim could burn a genuine claim's
 //! nonce), and before the record. A [`ClaimLimiter`] decides both: the slot, and only when one
 //! is left, the nonce. On a shared store that is one round trip per claim instead of two
-//! (`nearly-redis` does both in one script); the default, [`SeparateClaimLimiter`], calls the
+//! (`nearly-redis` sends both in one pipeline); the default, [`SeparateClaimLimiter`], calls the
 //! [`RateLimiter`] and then the [`NonceStore`].
 //!
 //! Every request still takes a slot: one that never reaches the record (a body that is not a
@@ -155,18 +155,29 @@ impl NonceStore for ClaimSlot {
             .limiter
             .admit(self.action, &self.key, key, expires_at_ms, now_ms)
             .await;
-        let (decision, claim) = match admitted {
-            Ok(Admission { decision, claim }) => (Ok(decision), claim),
-            Err(e) => (Err(e), None),
-        };
-        let unavailable = match &decision {
-            Ok(_) => "not recorded: the request is over its rate limit".to_owned(),
-            Err(e) => e.to_string(),
-        };
-        *self.lock() = Some(decision);
         // Without a record the verdict is not answered: the handler answers the 429 or the
         // limiter's error from `taken` instead.
-        claim.unwrap_or(Err(NonceStoreError::Unavailable(unavailable)))
+        let (decision, claim) = match admitted {
+            Ok(Admission {
+                decision,
+                claim: Some(claim),
+            }) => (Ok(decision), claim),
+            Ok(Admission {
+                decision,
+                claim: None,
+            }) => (
+                Ok(decision),
+                Err(NonceStoreError::Unavailable(
+                    "not recorded: the request is over its rate limit".to_owned(),
+                )),
+            ),
+            Err(e) => {
+                let unavailable = NonceStoreError::Unavailable(e.to_string());
+                (Err(e), Err(unavailable))
+            }
+        };
+        *self.lock() = Some(decision);
+        claim
     }
 
     async fn release(&self, key: &str, ticket: ClaimTicket) {

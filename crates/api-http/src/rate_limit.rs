@@ -252,7 +252,6 @@ pub const DEFAULT_MAX_KEYS: usize = 100_000;
 #[derive(Debug, Clone, Copy)]
 struct Window {
     start_ms: u64,
-    end_ms: u64,
     count: u32,
 }
 
@@ -339,17 +338,10 @@ impl InMemoryRateLimiter {
             }
         }
         let (start_ms, end_ms) = limit.window_at(now);
-        let window = inner.windows.entry(map_key).or_insert(Window {
-            start_ms,
-            end_ms,
-            count: 0,
-        });
+        let fresh = Window { start_ms, count: 0 };
+        let window = inner.windows.entry(map_key).or_insert(fresh);
         if window.start_ms != start_ms {
-            *window = Window {
-                start_ms,
-                end_ms,
-                count: 0,
-            };
+            *window = fresh;
         }
         // A refusal takes no slot (the count stays at the limit).
         let count = if window.count < limit.max {
@@ -363,7 +355,7 @@ impl InMemoryRateLimiter {
 }
 
 fn sweep(windows: &mut HashMap<(Action, String), Window>, now: u64) {
-    windows.retain(|_, w| now < w.end_ms);
+    windows.retain(|(action, _), w| now < action.limit().window_at(w.start_ms).1);
 }
 
 #[async_trait]

@@ -113,6 +113,55 @@ impl RedisNonceStore {
     pub(crate) fn new(redis: RedisState) -> Self {
         Self { redis }
     }
+
+    /// `SET NX PX` of the record `"<expires_at_ms>:<ticket>"` for `key`: `OK` when recorded,
+    /// nil when a record exists.
+    fn record(
+        &self,
+        key: &str,
+        expires_at_ms: u64,
+        now_ms: u64,
+        ticket: ClaimTicket,
+    ) -> redis::Cmd {
+        let mut cmd = redis::cmd("SET");
+        cmd.arg(self.redis.key(&["nonce", key]))
+            .arg(format!("{expires_at_ms}:{}", ticket.to_hex()))
+            .arg("NX")
+            .arg("PX")
+            .arg(expires_at_ms.saturating_sub(now_ms).max(1));
+        cmd
+    }
+
+    /// After [`Self::record`] found a record: a replay, unless the record has expired by the
+    /// caller's clock while Redis still keeps it (clocks of replicas differ by a little); the
+    /// script decides, and records `ticket` when it has expired.
+    async fn judge_existing(
+        &self,
+        key: &str,
+        expires_at_ms: u64,
+        now_ms: u64,
+        ticket: ClaimTicket,
+    ) -> Result<ClaimTicket, NonceStoreError> {
+        let mut conn = self.redis.conn();
+        let recorded: i64 = self
+            .redis
+            .bounded("nonce_claim", async {
+                NONCE_CLAIM
+                    .key(self.redis.key(&["nonce", key]))
+                    .arg(expires_at_ms)
+                    .arg(now_ms)
+                    .arg(ticket.to_hex())
+                    .invoke_async(&mut conn)
+                    .await
+            })
+            .await
+            .map_err(|e| nonce_error(&e))?;
+        if recorded == 1 {
+            Ok(ticket)
+        } else {
+            Err(NonceStoreError::Replay)
+        }
+    }
 }
 
 fn nonce_error(e: &RedisError) -> NonceStoreError {
@@ -129,20 +178,12 @@ impl NonceStore for RedisNonceStore {
         now_ms: u64,
     ) -> Result<ClaimTicket, NonceStoreError> {
         let ticket = ClaimTicket::random();
-        let redis_key = self.redis.key(&["nonce", key]);
-        let record = format!("{expires_at_ms}:{}", ticket.to_hex());
-        let ttl_ms = expires_at_ms.saturating_sub(now_ms).max(1);
         let mut conn = self.redis.conn();
         // Fast path, one native command: no record under this key at all (the normal case).
         let set: Option<String> = self
             .redis
             .bounded("nonce_claim", async {
-                redis::cmd("SET")
-                    .arg(&redis_key)
-                    .arg(&record)
-                    .arg("NX")
-                    .arg("PX")
-                    .arg(ttl_ms)
+                self.record(key, expires_at_ms, now_ms, ticket)
                     .query_async(&mut conn)
                     .await
             })
@@ -151,26 +192,8 @@ impl NonceStore for RedisNonceStore {
         if set.is_some() {
             return Ok(ticket);
         }
-        // A record exists. It is a replay unless the record has expired by the caller's clock
-        // while Redis still keeps it (clocks of replicas differ by a little): the script decides.
-        let recorded: i64 = self
-            .redis
-            .bounded("nonce_claim", async {
-                NONCE_CLAIM
-                    .key(&redis_key)
-                    .arg(expires_at_ms)
-                    .arg(now_ms)
-                    .arg(ticket.to_hex())
-                    .invoke_async(&mut conn)
-                    .await
-            })
+        self.judge_existing(key, expires_at_ms, now_ms, ticket)
             .await
-            .map_err(|e| nonce_error(&e))?;
-        if recorded == 1 {
-            Ok(ticket)
-        } else {
-            Err(NonceStoreError::Replay)
-        }
     }
 
     async fn release(&self, key: &str, ticket: ClaimTicket) {
@@ -194,8 +217,8 @@ impl NonceStore for RedisNonceStore {
     }
 }
 
-/// [`RateLimiter`] on Redis: the documented fixed windows, one script per check, atomic across
-/// replicas, with the same [`Decision`] (and so the same `retry_after` and `X-RateLimit-*`) as
+/// [`RateLimiter`] on Redis: the documented fixed windows (aligned to the clock), one `INCR` per
+/// check, atomic across replicas, with the same [`Decision`] (and so the same `retry_after` and `X-RateLimit-*`) as
 /// `api_http::InMemoryRateLimiter`.
 #[derive(Clone)]
 pub struct RedisRateLimiter {
@@ -298,12 +321,7 @@ impl ClaimLimiter for RedisClaimLimiter {
         let (start, end) = limit.window_at(now_ms);
         let ticket = ClaimTicket::random();
         let mut pipe = window_count(&self.redis, action, key, start, end, now_ms);
-        pipe.cmd("SET")
-            .arg(self.redis.key(&["nonce", nonce_key]))
-            .arg(format!("{expires_at_ms}:{}", ticket.to_hex()))
-            .arg("NX")
-            .arg("PX")
-            .arg(expires_at_ms.saturating_sub(now_ms).max(1));
+        pipe.add_command(self.nonces.record(nonce_key, expires_at_ms, now_ms, ticket));
         let mut conn = self.redis.conn();
         let (count, recorded): (u64, Option<String>) = self
             .redis
@@ -326,9 +344,8 @@ impl ClaimLimiter for RedisClaimLimiter {
         let claim = if recorded.is_some() {
             Ok(ticket)
         } else {
-            // A record exists: a replay, unless it has expired by the caller's clock.
             self.nonces
-                .check_and_insert(nonce_key, expires_at_ms, now_ms)
+                .judge_existing(nonce_key, expires_at_ms, now_ms, ticket)
                 .await
         };
         Ok(Admission {
